@@ -1,0 +1,7 @@
+"""Delphi Panel project package: settings, URLs, the Celery app, WSGI and ASGI."""
+
+from __future__ import annotations
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

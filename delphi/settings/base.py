@@ -1,0 +1,254 @@
+"""Base settings, read from environment variables only (each one is documented in the README).
+
+Embedded default: a SQLite file under ``var/`` and Celery tasks run eagerly in-process.
+``DATABASE_URL`` switches to PostgreSQL and ``REDIS_URL`` to a Redis broker with real workers.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+
+from .env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+DATA_DIR = Path(env_str("DELPHI_DATA_DIR") or BASE_DIR / "var")
+
+DEBUG = env_bool("DELPHI_DEBUG", True)
+SECRET_KEY = env_str("DELPHI_SECRET_KEY") or "insecure-embedded-default-key-never-use-in-production"
+ALLOWED_HOSTS = env_list("DELPHI_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("DELPHI_CSRF_TRUSTED_ORIGINS", [])
+# Absolute links in invitation emails and printed by the demo.
+BASE_URL = env_str("DELPHI_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from here, not from a CDN
+    "django_celery_beat",
+    "axes",  # throttles staff sign-in
+    "surveys",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "surveys.middleware.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "surveys.middleware.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out sign-in before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+ROOT_URLCONF = "delphi.urls"
+WSGI_APPLICATION = "delphi.wsgi.application"
+ASGI_APPLICATION = "delphi.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_default_db = f"sqlite:///{DATA_DIR / 'delphi.sqlite3'}"
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            env_str("DATABASE_URL") or _default_db,
+            conn_max_age=env_int("DELPHI_DB_CONN_MAX_AGE", 0, minimum=0),
+        )
+    }
+except ValueError as exc:  # an unknown scheme or a malformed URL
+    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    # Wait for a writer instead of failing at once when the demo's server and a task overlap.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "media/"
+
+# --- Celery -------------------------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+# The cache holds rate-limit counters (token guesses, login throttling works in the database). With
+# Redis every gunicorn worker shares them; the embedded default keeps them in process memory.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "delphi"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+# Without a broker, tasks run in-process when enqueued: the embedded default needs no services.
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = env_str("DELPHI_CELERY_QUEUE", "delphi")
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "close-due-rounds": {"task": "surveys.tasks.close_due_rounds", "schedule": crontab()},
+    "sweep-pending": {"task": "surveys.tasks.sweep_pending", "schedule": crontab()},
+}
+# With the broker down, a web request must not hang: fail fast; the sweep re-sends later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+# A task whose worker died unacknowledged (acks_late) is handed out again after the visibility
+# timeout; it must exceed the longest task. Tests of a killed worker shorten it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "visibility_timeout": env_int("DELPHI_BROKER_VISIBILITY_TIMEOUT_S", 3600, minimum=1),
+    "unacked_restore_throttle": 1,
+}
+
+# --- Email ----------------------------------------------------------------------------------------
+EMAIL_BACKEND = env_str("DELPHI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("DELPHI_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DELPHI_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("DELPHI_EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("DELPHI_EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("DELPHI_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DELPHI_FROM_EMAIL", "Delphi Panel <delphi@localhost>")
+
+# --- REST API ---------------------------------------------------------------------------------------
+# Requests per expert (their invitation token) on /api/v1/me/, e.g. "120/min"; 429 with Retry-After beyond.
+DELPHI_API_EXPERT_RATE = env_str("DELPHI_API_EXPERT_RATE", "120/min")
+_rate_count, _, _rate_period = DELPHI_API_EXPERT_RATE.partition("/")
+if not (_rate_count.isdigit() and _rate_period[:1] in ("s", "m", "h", "d")):
+    raise ImproperlyConfigured(f"DELPHI_API_EXPERT_RATE={DELPHI_API_EXPERT_RATE!r} is not a rate such as 120/min.")
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Token first: a request without credentials gets 401 with WWW-Authenticate, not 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "surveys.api.authentication.StaffTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],  # views say who; this is the floor
+    "DEFAULT_PARSER_CLASSES": ["surveys.api.parsers.LimitedJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "surveys.api.pagination.PagePagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "surveys.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"expert": DELPHI_API_EXPERT_RATE},  # kept in the default cache
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Delphi Panel API",
+    "DESCRIPTION": "Run Delphi studies: studies, items, rounds, panel, ballots and statistics.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,  # request bodies without the read-only fields of the answers
+    "ENUM_NAME_OVERRIDES": {  # several models have a "status" or "kind": name each set of choices
+        "StudyStatusEnum": "surveys.models.Study.Status",
+        "RoundStatusEnum": "surveys.models.Round.Status",
+        "BallotStatusEnum": ["not_started", "draft", "submitted"],
+        "PanelistStatusEnum": "surveys.models.Panelist.Status",
+        "ReportJobStatusEnum": "surveys.models.ReportJob.Status",
+        "SuggestionStatusEnum": "surveys.models.Suggestion.Status",
+        "SuggestionKindEnum": "surveys.models.Suggestion.Kind",
+        "ItemKindEnum": "surveys.models.Item.Kind",
+        "MessageKindEnum": "surveys.models.DeliveryLog.Kind",
+        "OutsideIqrReasonEnum": "surveys.models.Study.OutsideIqrReason",
+        "ReportFormatEnum": "surveys.models.ReportJob.Format",
+        "StudyFileFormatEnum": ["delphi-study/1"],
+    },
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "surveys.api.schema.add_error_responses",  # the one error format on every operation
+    ],
+}
+
+# --- Delphi Panel ----------------------------------------------------------------------------------
+# Fault injection, for the killed-worker test only: aggregation pauses this long inside its
+# transaction, after writing. Never set it in production.
+DELPHI_FAULT_AGGREGATE_SLEEP_S = env_int("DELPHI_FAULT_AGGREGATE_SLEEP_S", 0, minimum=0)
+# Content Security Policy, sent on every response (surveys.middleware). Scripts and styles come only
+# from this site, never inline, so markup injected past the escaping could still not run or restyle
+# the page. Charts are PNG data URIs. No framing, and forms post only here.
+DELPHI_CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+# How long an invitation link stays valid after it is issued.
+DELPHI_TOKEN_MAX_AGE_DAYS = env_int("DELPHI_TOKEN_MAX_AGE_DAYS", 120, minimum=1)
+# Wrong invitation links a client address may try per window before every attempt is refused (429).
+DELPHI_TOKEN_GUESS_LIMIT = env_int("DELPHI_TOKEN_GUESS_LIMIT", 20, minimum=1)
+DELPHI_TOKEN_GUESS_WINDOW_S = env_int("DELPHI_TOKEN_GUESS_WINDOW_S", 600, minimum=1)
+
+# Staff sign-in is throttled by django-axes: after this many failures for a username from one
+# address, that pair is locked out for the cool-off time (429 with a clear page).
+AXES_FAILURE_LIMIT = env_int("DELPHI_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DELPHI_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "lockout.html"
+AXES_VERBOSE = False
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("DELPHI_LOG_LEVEL", "INFO")},
+    # In-process (eager) tasks would print a "succeeded" line into every command's output.
+    "loggers": {
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
+        "weasyprint": {"level": "WARNING"},  # it logs every layout step at INFO
+        "fontTools": {"level": "WARNING"},
+    },
+}
