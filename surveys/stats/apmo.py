@@ -1,0 +1,33 @@
+"""APMO: the average percentage of majority opinions, a panel-level consensus cut-off.
+
+Source: the "APMO cut-off rate" as reviewed by von der Gracht HA (2012), "Consensus measurement
+in Delphi studies: review and implications for future quality assurance", Technol Forecast Soc
+Change 79(8):1525–1536. Over the whole-panel rows:
+
+    APMO = (Σ majority agreements + Σ majority disagreements) / Σ opinions expressed
+
+where, per item × dimension, the agreeing ratings count as majority agreements when more than
+half of its valid ratings agree (``pct_agree > 0.5``), likewise for disagreement, and the opinions
+expressed are its agreeing plus disagreeing ratings (neutral ratings express no opinion). Counts are
+``round(pct · n)``. The result is a share in [0, 1]; NaN when no opinion was expressed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def apmo(stats: pd.DataFrame) -> float:
+    """APMO of a statistics table (from :func:`item_statistics`); group rows are ignored."""
+    panel = stats[stats["group"] == ""] if "group" in stats.columns else stats
+    n = panel["n"].to_numpy(dtype=float)
+    share_agree = np.nan_to_num(panel["pct_agree"].to_numpy(dtype=float))
+    share_disagree = np.nan_to_num(panel["pct_disagree"].to_numpy(dtype=float))
+    agree = np.round(share_agree * n)
+    disagree = np.round(share_disagree * n)
+    expressed = (agree + disagree).sum()
+    if expressed == 0:
+        return float("nan")
+    majority = np.where(share_agree > 0.5, agree, 0).sum() + np.where(share_disagree > 0.5, disagree, 0).sum()
+    return float(majority / expressed)

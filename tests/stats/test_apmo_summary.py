@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from surveys.stats import apmo, consensus_verdicts, item_statistics, parse_consensus_rule, round_summary
+
+from .frames import SCALES, ratings_frame
+
+
+def _stats() -> pd.DataFrame:
+    return item_statistics(
+        ratings_frame(
+            {
+                "C1": [9, 9, 9, 9, 8, 8, 8, 7, 5, 1],  # 8 agree (majority), 1 disagree
+                "C2": [9, 9, 9, 9, 1, 1, 1, 1, 5, 5],  # 4 agree, 4 disagree: no majority
+                "C3": [1, 1, 2, 2, 3, 3, 5, 5, 5, 5],  # 6 disagree (majority)
+            }
+        ),
+        SCALES,
+    )
+
+
+def test_apmo_is_majority_opinions_over_opinions_expressed() -> None:
+    # Majority opinions: 8 (C1 agree) + 6 (C3 disagree); expressed: 9 + 8 + 6.
+    assert apmo(_stats()) == pytest.approx(14 / 23)
+
+
+def test_apmo_ignores_group_rows() -> None:
+    frame = ratings_frame({"C1": [9, 9, 9, 1, 1, 1]}, groups=["a"] * 3 + ["b"] * 3)
+
+    # Whole panel: 3 agree and 3 disagree, neither a majority, so 0 of 6.
+    assert apmo(item_statistics(frame, SCALES)) == 0.0
+
+
+def test_apmo_is_nan_when_nobody_expressed_an_opinion() -> None:
+    assert math.isnan(apmo(item_statistics(ratings_frame({"C1": [5, 5, None]}), SCALES)))
+
+
+def test_round_summary_counts_verdicts_of_the_whole_panel() -> None:
+    frame = pd.concat(
+        [
+            ratings_frame({"C1": [9, 9, 9, 9], "C2": [1, 1, 1, 1], "C3": [5, 9, 1, 5]}, groups=["a"] * 4),
+            ratings_frame({"C4": [None, None, None, None]}, groups=["a"] * 4),
+        ]
+    )
+    stats = item_statistics(frame, SCALES)
+    verdicts = consensus_verdicts(stats, parse_consensus_rule({"preset": "percent"}), SCALES)
+
+    summary = round_summary(stats, verdicts)
+
+    assert (summary.n_items, summary.n_in, summary.n_out, summary.n_none, summary.n_no_data) == (4, 1, 1, 1, 1)
+    assert summary.mean_iqr == pytest.approx((0 + 0 + 2) / 3)
+    assert summary.apmo == pytest.approx(apmo(stats))
+    c3 = stats[(stats["item"] == "C3") & (stats["group"] == "")].iloc[0]
+    assert summary.mean_cv == pytest.approx((0 + 0 + c3["sd"] / c3["mean"]) / 3)

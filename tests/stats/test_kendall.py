@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as scipy_stats
+
+from surveys.stats import kendalls_w, kendalls_w_from_ratings
+
+from .frames import ratings_frame
+
+# R package irr, data set `anxiety`: 20 subjects rated by 3 raters on a 1..6 scale.
+ANXIETY = pd.DataFrame(
+    {
+        "rater1": [3, 3, 3, 4, 5, 5, 2, 3, 5, 2, 2, 6, 1, 5, 2, 2, 1, 2, 4, 3],
+        "rater2": [3, 6, 4, 6, 2, 4, 2, 4, 3, 3, 2, 3, 3, 3, 2, 2, 1, 3, 3, 4],
+        "rater3": [2, 1, 4, 4, 3, 2, 1, 6, 1, 1, 1, 2, 3, 3, 1, 1, 3, 3, 2, 2],
+    }
+)
+
+
+def test_proofwiki_judges_give_s_two_and_w_one_sixteenth() -> None:
+    judges = pd.DataFrame([[1, 3, 2], [1, 2, 3], [2, 3, 1], [3, 1, 2]])
+
+    result = kendalls_w(judges)
+
+    assert (result.m, result.n) == (4, 3)
+    assert result.s == pytest.approx(2)
+    assert result.w == pytest.approx(1 / 16)
+
+
+def test_irr_anxiety_data_gives_the_published_w_chi2_and_p() -> None:
+    # irr::kendall(anxiety, TRUE): W = 0.54, Chisq(19) = 30.8, p-value = 0.0429.
+    # Raters are the judges (rows here), the 20 subjects the objects they rank.
+    result = kendalls_w(ANXIETY.T, correct_ties=True)
+
+    assert (result.m, result.n, result.df) == (3, 20, 19)
+    assert round(result.w, 4) == 0.5397
+    assert round(result.chi2, 2) == 30.76
+    assert round(result.p_value, 4) == 0.0429
+
+
+def test_tie_correction_counts_every_raters_tie_groups() -> None:
+    corrected = kendalls_w(ANXIETY.T, correct_ties=True)
+    plain = kendalls_w(ANXIETY.T, correct_ties=False)
+
+    m, n = 3, 20
+    ties = sum(
+        int((counts**3 - counts).sum()) for counts in (np.unique(ANXIETY[c], return_counts=True)[1] for c in ANXIETY)
+    )
+    assert corrected.w == pytest.approx(12 * corrected.s / (m**2 * (n**3 - n) - m * ties))
+    assert plain.w == pytest.approx(12 * plain.s / (m**2 * (n**3 - n)))
+    assert plain.w < corrected.w
+
+
+def test_p_value_is_the_chi_squared_upper_tail() -> None:
+    result = kendalls_w(ANXIETY.T)
+
+    assert result.chi2 == pytest.approx(result.m * (result.n - 1) * result.w)
+    assert result.p_value == pytest.approx(scipy_stats.chi2.sf(result.chi2, result.df))
+
+
+def test_identical_rankings_give_w_of_one() -> None:
+    result = kendalls_w(pd.DataFrame([[1, 5, 9, 3]] * 4))
+
+    assert result.w == pytest.approx(1.0)
+
+
+def test_rater_with_a_missing_score_is_dropped() -> None:
+    scores = pd.DataFrame([[1, 2, 3], [1, 2, 3], [3, np.nan, 1]])
+
+    result = kendalls_w(scores)
+
+    assert result.m == 2
+    assert result.w == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    "scores",
+    [
+        pd.DataFrame([[1, 2, 3]]),  # one rater
+        pd.DataFrame([[1], [2], [3]]),  # one object
+        pd.DataFrame([[4, 4, 4], [2, 2, 2]]),  # every rater ties everything
+        pd.DataFrame(np.empty((0, 0))),
+    ],
+)
+def test_degenerate_input_gives_nan_rather_than_an_error(scores: pd.DataFrame) -> None:
+    result = kendalls_w(scores)
+
+    assert math.isnan(result.w) and math.isnan(result.p_value)
+
+
+def test_items_are_ranked_by_each_panelists_ratings() -> None:
+    # Panelist p2 abstained on C3, so only p0 and p1 rank C1 < C2 < C3, identically.
+    frame = ratings_frame({"C1": [1, 2, 9], "C2": [5, 6, 8], "C3": [9, 9, None]})
+    other_dimension = ratings_frame({"C1": [5, 1, 1]}, dimension="feasibility")
+
+    result = kendalls_w_from_ratings(pd.concat([frame, other_dimension]), "agreement")
+
+    assert (result.m, result.n) == (2, 3)
+    assert result.w == pytest.approx(1.0)
