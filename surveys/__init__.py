@@ -1,0 +1,1 @@
+"""The Delphi Panel app: studies, panels, rounds, ballots, statistics and reports."""

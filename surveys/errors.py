@@ -1,0 +1,48 @@
+"""Domain errors. Services raise them; views, API views and commands turn them into messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; the message says which and what to do instead."""
+
+
+class IllegalTransition(DomainError):
+    """A state field was asked to make a move its state machine does not allow."""
+
+    def __init__(self, what: str, current: str, target: str, allowed: tuple[str, ...]) -> None:
+        options = ", ".join(allowed) if allowed else "nothing (it is final)"
+        super().__init__(f"{what} cannot go from '{current}' to '{target}'; from '{current}' it can go to {options}.")
+        self.current = current
+        self.target = target
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem in an input file: where it is (file, item code, field) and what is wrong."""
+
+    field: str
+    message: str
+    item: str = ""
+
+    def render(self, filename: str) -> str:
+        where = f"{filename}"
+        if self.item:
+            where += f": item {self.item}"
+        return f"{where}: {self.field}: {self.message}"
+
+
+class StudyFileError(DomainError):
+    """A study file was refused as a whole. ``errors`` lists every problem found."""
+
+    def __init__(self, filename: str, errors: list[FieldError]) -> None:
+        self.filename = filename
+        self.errors = errors
+        lines = "\n".join(f"  - {e.render(filename)}" for e in errors)
+        super().__init__(f"{filename} was refused ({len(errors)} error(s)); nothing was changed:\n{lines}")
+
+
+class RatingError(DomainError):
+    """A rating was refused: out of range, for an item not in the round, on a closed round, ..."""

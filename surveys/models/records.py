@@ -1,0 +1,130 @@
+"""Suggestions from panelists, report jobs, delivery logs and the audit trail."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from .panel import Panelist
+from .rounds import Round
+from .study import Item, Study
+
+
+class Suggestion(models.Model):
+    class Kind(models.TextChoices):
+        NEW_ITEM = "new_item", "New item"
+        REWORDING = "rewording", "Rewording"
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="suggestions")
+    round = models.ForeignKey(Round, on_delete=models.SET_NULL, null=True, blank=True, related_name="suggestions")
+    panelist = models.ForeignKey(Panelist, on_delete=models.SET_NULL, null=True, blank=True, related_name="suggestions")
+    prompt_item = models.ForeignKey(
+        Item,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="answers",
+        help_text="The open question this answers, if any.",
+    )
+    target_item = models.ForeignKey(
+        Item, on_delete=models.SET_NULL, null=True, blank=True, related_name="suggested_rewordings"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.NEW_ITEM)
+    text = models.TextField(max_length=4000)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    created_item = models.ForeignKey(Item, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["study", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["new", "accepted", "rejected"]), name="suggestion_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class ReportJob(models.Model):
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF"
+        XLSX = "xlsx", "Excel (XLSX)"
+        CSV = "csv", "CSV"
+        JSON = "json", "JSON"
+        HTML = "html", "HTML"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="report_jobs")
+    format = models.CharField(max_length=8, choices=Format.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    file = models.FileField(upload_to="reports/", blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]), name="report_job_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.study.slug} {self.format} ({self.status})"
+
+
+class DeliveryLog(models.Model):
+    """One row per panelist, message kind and round: already sent means skipped, so retries are safe."""
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", "Invitation"
+        REMINDER = "reminder", "Reminder"
+        THANK_YOU = "thank_you", "Thank you"
+
+    panelist = models.ForeignKey(Panelist, on_delete=models.CASCADE, related_name="deliveries")
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="deliveries")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["panelist", "round", "kind"], name="delivery_once_per_kind_and_round"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.panelist} for round {self.round.number}"
+
+
+class AuditEvent(models.Model):
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="audit_events")
+    round = models.ForeignKey(Round, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    item = models.ForeignKey(Item, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    actor_label = models.CharField(max_length=150, blank=True, help_text="'system', a command, or a username.")
+    action = models.CharField(max_length=60)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["study", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

@@ -1,0 +1,106 @@
+"""Aggregated statistics, replaced in one transaction each time a round is aggregated."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from .rounds import Round, RoundItem
+from .study import Dimension
+
+
+class ItemStatistic(models.Model):
+    """Round item × dimension × group (``""`` is the whole panel). See surveys/stats for definitions.
+
+    ``verdict`` is blank when there are no valid ratings, or on a dimension that does not count
+    toward consensus (e.g. confidence).
+    """
+
+    class Verdict(models.TextChoices):
+        IN = "in", "Consensus in"
+        OUT = "out", "Consensus out"
+        NONE = "none", "No consensus"
+        NO_VERDICT = "", "No verdict"
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="item_statistics")
+    round_item = models.ForeignKey(RoundItem, on_delete=models.CASCADE, related_name="statistics")
+    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="statistics")
+    group = models.CharField(max_length=80, blank=True, default="")
+    n = models.PositiveIntegerField()
+    abstentions = models.PositiveIntegerField()
+    mean = models.FloatField(null=True)
+    sd = models.FloatField(null=True)
+    median = models.FloatField(null=True)
+    q1 = models.FloatField(null=True)
+    q3 = models.FloatField(null=True)
+    iqr = models.FloatField(null=True)
+    pct_agree = models.FloatField(null=True)
+    pct_disagree = models.FloatField(null=True)
+    distribution = models.JSONField(default=dict)
+    cv = models.FloatField(null=True)
+    weighted_median = models.FloatField(null=True)
+    median_band = models.CharField(max_length=8, blank=True)
+    p30 = models.FloatField(null=True)
+    p70 = models.FloatField(null=True)
+    ipr = models.FloatField(null=True)
+    iprcp = models.FloatField(null=True)
+    ai = models.FloatField(null=True)
+    ipras = models.FloatField(null=True)
+    rand_disagreement = models.BooleanField(default=False)
+    verdict = models.CharField(max_length=8, choices=Verdict.choices, blank=True)
+    # Stability against the previous round (whole panel only; null in round 1).
+    n_paired = models.PositiveIntegerField(null=True)
+    wilcoxon_p = models.FloatField(null=True)
+    kappa_qw = models.FloatField(null=True)
+    pct_unchanged = models.FloatField(null=True)
+    scheibe_pct_change = models.FloatField(null=True)
+    delta_cv = models.FloatField(null=True)
+    is_stable = models.BooleanField(null=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["round", "round_item__order", "dimension__order", "group"]
+        constraints = [
+            models.UniqueConstraint(fields=["round_item", "dimension", "group"], name="item_statistic_unique"),
+            models.CheckConstraint(
+                condition=Q(pct_agree__isnull=True) | Q(pct_agree__gte=0, pct_agree__lte=1),
+                name="item_statistic_pct_agree_share",
+            ),
+            models.CheckConstraint(
+                condition=Q(pct_disagree__isnull=True) | Q(pct_disagree__gte=0, pct_disagree__lte=1),
+                name="item_statistic_pct_disagree_share",
+            ),
+            models.CheckConstraint(
+                condition=Q(verdict__in=["in", "out", "none", ""]), name="item_statistic_verdict_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_item} / {self.dimension.key} / {self.group or 'panel'}"
+
+
+class RoundStatistic(models.Model):
+    round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="statistic")
+    n_invited = models.PositiveIntegerField()
+    n_submitted = models.PositiveIntegerField()
+    response_rate = models.FloatField(null=True)
+    apmo = models.FloatField(null=True)
+    # Kendall's W per dimension: {dimension_key: {"w", "chi2", "df", "p_value", "m", "n"}}.
+    kendall = models.JSONField(default=dict)
+    n_in = models.PositiveIntegerField(default=0)
+    n_out = models.PositiveIntegerField(default=0)
+    n_none = models.PositiveIntegerField(default=0)
+    is_stop_met = models.BooleanField(default=False)
+    stop_reason = models.CharField(max_length=300, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(response_rate__isnull=True) | Q(response_rate__gte=0, response_rate__lte=1),
+                name="round_statistic_response_rate_share",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"statistics of {self.round}"
