@@ -1,0 +1,169 @@
+"""What an expert sends and reads. Nothing here carries a name, an email or another expert's rating."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from surveys.api.fields import SMALLINT, FiniteFloatField
+from surveys.api.reads import BallotView
+from surveys.api.serializers.studies import DimensionSerializer, SectionSerializer
+from surveys.models import Ballot, Round, Study
+from surveys.models.ballots import RATIONALE_MAX_LENGTH
+from surveys.services.experts import EXPERTISE_SCALE, GROUP_MAX_LENGTH, OPEN_ANSWER_MAX_LENGTH, YEARS_MAX
+
+ANSWERS_MAX = 2000
+
+
+class ExpertRoundSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Round
+        fields = ["number", "status", "opened_at", "closes_at", "closed_at", "is_live_feedback"]
+        read_only_fields = fields
+
+
+class ExpertStudySerializer(serializers.ModelSerializer):
+    sections = SectionSerializer(many=True, read_only=True)
+    dimensions = DimensionSerializer(many=True, read_only=True)
+    has_consented = serializers.SerializerMethodField()
+    round = serializers.SerializerMethodField(help_text="The open round, else the latest closed one; null before any.")
+
+    class Meta:
+        model = Study
+        fields = [
+            "slug", "title", "description", "source_citation", "status", "outside_iqr_reason", "has_consented",
+            "sections", "dimensions", "round",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_has_consented(self, study: Study) -> bool:
+        return bool(self.context["panelist"].consent_at)
+
+    @extend_schema_field(ExpertRoundSerializer(allow_null=True))
+    def get_round(self, study: Study) -> dict[str, Any] | None:
+        round_ = self.context.get("round")
+        return ExpertRoundSerializer(round_).data if round_ is not None else None
+
+
+class ConsentSerializer(serializers.Serializer):
+    has_consented = serializers.BooleanField()
+    consent_at = serializers.DateTimeField(allow_null=True)
+
+
+class ProfileSerializer(serializers.Serializer):
+    group = serializers.CharField(max_length=GROUP_MAX_LENGTH, allow_blank=True, required=False, default="")
+    years_experience = serializers.IntegerField(
+        min_value=0, max_value=YEARS_MAX, allow_null=True, required=False, default=None
+    )
+    expertise = serializers.DictField(
+        child=serializers.IntegerField(min_value=EXPERTISE_SCALE[0], max_value=EXPERTISE_SCALE[1], allow_null=True),
+        required=False,
+        default=dict,
+        help_text="Self-rated expertise 1–5 per section key; leave a section out if unsure.",
+    )
+
+
+class RatingSerializer(serializers.Serializer):
+    item = serializers.CharField(max_length=16, help_text="The item's code, e.g. C1.")
+    dimension = serializers.CharField(max_length=40, help_text="The dimension's key, e.g. agreement.")
+    value = serializers.IntegerField(
+        min_value=SMALLINT[0],
+        max_value=SMALLINT[1],
+        allow_null=True,
+        help_text="A point of the scale; null: can't answer.",
+    )
+
+
+class ItemTextSerializer(serializers.Serializer):
+    item = serializers.CharField(max_length=16, help_text="The item's code.")
+    text = serializers.CharField(max_length=RATIONALE_MAX_LENGTH, allow_blank=True, help_text="Empty clears it.")
+
+
+class OpenAnswerSerializer(ItemTextSerializer):
+    text = serializers.CharField(max_length=OPEN_ANSWER_MAX_LENGTH, allow_blank=True, help_text="Empty withdraws it.")
+
+
+class BallotChangeSerializer(serializers.Serializer):
+    """``PATCH /me/ballot/``: only what is sent changes; all of it is saved, or none (400 naming each)."""
+
+    ratings = RatingSerializer(many=True, required=False, max_length=ANSWERS_MAX)
+    rationales = ItemTextSerializer(many=True, required=False, max_length=ANSWERS_MAX, help_text="One per item.")
+    open_answers = OpenAnswerSerializer(many=True, required=False, max_length=ANSWERS_MAX)
+
+
+class BallotItemSerializer(serializers.Serializer):
+    code = serializers.CharField(source="item.code")
+    kind = serializers.CharField(source="item.kind")
+    section = serializers.CharField(source="item.section.key")
+    text = serializers.CharField(source="item.text")
+    dimensions = serializers.SerializerMethodField()
+
+    def get_dimensions(self, round_item: Any) -> list[str]:
+        return [d.key for d in round_item.item.dimensions.all()]
+
+
+class BallotSerializer(serializers.Serializer):
+    """The expert's own ballot: the round's items and the expert's answers, as ``PATCH`` takes them."""
+
+    round = ExpertRoundSerializer()
+    status = serializers.ChoiceField(choices=["not_started", *Ballot.Status.values])
+    submitted_at = serializers.DateTimeField(source="ballot.submitted_at", allow_null=True, default=None)
+    is_editable = serializers.BooleanField(help_text="False once submitted (reopen to revise) or the round closed.")
+    answered = serializers.IntegerField()
+    total = serializers.IntegerField()
+    items = BallotItemSerializer(many=True, source="round_items")
+    ratings = serializers.SerializerMethodField()
+    rationales = serializers.SerializerMethodField()
+    open_answers = serializers.SerializerMethodField()
+
+    @extend_schema_field(RatingSerializer(many=True))
+    def get_ratings(self, view: BallotView) -> list[dict[str, Any]]:
+        ordered = sorted(view.ratings, key=lambda r: (view.code_of(r.round_item_id), r.dimension.order))
+        return [
+            {"item": view.code_of(r.round_item_id), "dimension": r.dimension.key, "value": r.value} for r in ordered
+        ]
+
+    @extend_schema_field(ItemTextSerializer(many=True))
+    def get_rationales(self, view: BallotView) -> list[dict[str, str]]:
+        return [{"item": view.code_of(pk), "text": text} for pk, text in view.rationales().items()]
+
+    @extend_schema_field(OpenAnswerSerializer(many=True))
+    def get_open_answers(self, view: BallotView) -> list[dict[str, str]]:
+        return [{"item": view.code_of(pk), "text": text} for pk, text in view.open_answers.items()]
+
+
+class PointCountSerializer(serializers.Serializer):
+    point = serializers.IntegerField()
+    count = serializers.IntegerField()
+
+
+class FeedbackCellSerializer(serializers.Serializer):
+    item = serializers.CharField()
+    dimension = serializers.CharField()
+    is_shown = serializers.BooleanField(help_text="False when fewer than the study's minimum group answered.")
+    n = serializers.IntegerField(allow_null=True)
+    median = FiniteFloatField()
+    q1 = FiniteFloatField()
+    q3 = FiniteFloatField()
+    iqr = FiniteFloatField()
+    pct_agree = FiniteFloatField()
+    pct_disagree = FiniteFloatField()
+    distribution = PointCountSerializer(many=True)
+    own_previous = serializers.IntegerField(allow_null=True, help_text="Your own rating in that round.")
+    has_own_previous = serializers.BooleanField()
+
+
+class RationaleTextsSerializer(serializers.Serializer):
+    item = serializers.CharField()
+    texts = serializers.ListField(child=serializers.CharField(), help_text="Others' reasons, without names.")
+
+
+class FeedbackSerializer(serializers.Serializer):
+    round = ExpertRoundSerializer()
+    source_round = serializers.IntegerField(allow_null=True, help_text="The round the statistics come from.")
+    is_live = serializers.BooleanField()
+    hidden_live = serializers.BooleanField(help_text="Live feedback, withheld until enough experts answered.")
+    cells = FeedbackCellSerializer(many=True)
+    rationales = RationaleTextsSerializer(many=True)

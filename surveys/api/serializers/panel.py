@@ -1,0 +1,87 @@
+"""The panel as the facilitator sees it: names and emails included (never in an expert's answer)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from surveys.api.serializers.studies import UPLOAD_MAX_BYTES
+from surveys.models import Panelist
+from surveys.services.panel_import import MAX_LENGTH
+
+
+class PanelistSerializer(serializers.ModelSerializer):
+    n_ballots = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Panelist
+        fields = [
+            "id", "email", "name", "pseudonym", "group", "language", "status", "consent_at", "years_experience",
+            "expertise", "is_synthetic", "token_issued_at", "n_ballots", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class PanelistAddSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=MAX_LENGTH["email"])
+    name = serializers.CharField(max_length=MAX_LENGTH["name"], allow_blank=True, required=False, default="")
+    group = serializers.CharField(max_length=MAX_LENGTH["group"], allow_blank=True, required=False, default="")
+    language = serializers.CharField(max_length=MAX_LENGTH["language"], required=False, default="en")
+
+
+class LinkSerializer(serializers.Serializer):
+    link = serializers.URLField(help_text="The expert's personal link, shown this once; the token is its last part.")
+
+
+class PanelistWithLinkSerializer(PanelistSerializer):
+    link = serializers.SerializerMethodField(help_text="The expert's personal link, shown this once.")
+
+    class Meta(PanelistSerializer.Meta):
+        fields = [*PanelistSerializer.Meta.fields, "link"]
+        read_only_fields = fields
+
+    def get_link(self, panelist: Panelist) -> str:
+        return str(self.context.get("link", ""))
+
+
+class PanelFileSerializer(serializers.Serializer):
+    """A panel CSV uploaded as multipart form data (columns email, name, group, language)."""
+
+    file = serializers.FileField(help_text="CSV with a header row; at most 2 MB.")
+
+    def validate_file(self, upload: Any) -> Any:
+        if upload.size > UPLOAD_MAX_BYTES:
+            raise serializers.ValidationError(f"The file has {upload.size} bytes; the limit is {UPLOAD_MAX_BYTES}.")
+        return upload
+
+
+class PanelTextSerializer(serializers.Serializer):
+    """A panel CSV sent as text in a JSON body."""
+
+    content = serializers.CharField(max_length=UPLOAD_MAX_BYTES, trim_whitespace=False)
+
+
+class PanelRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    email = serializers.CharField()
+    name = serializers.CharField()
+    group = serializers.CharField()
+    language = serializers.CharField()
+
+
+class RowErrorSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    message = serializers.CharField()
+    email = serializers.CharField()
+
+
+class PanelPreviewSerializer(serializers.Serializer):
+    is_valid = serializers.BooleanField(help_text="True when importing the file would add every row.")
+    rows = PanelRowSerializer(many=True, help_text="The experts the import would add.")
+    errors = RowErrorSerializer(many=True, help_text="One entry per refused row; any error refuses the file.")
+
+
+class PanelImportedSerializer(serializers.Serializer):
+    added = serializers.IntegerField()
+    panelists = PanelistSerializer(many=True)

@@ -1,0 +1,121 @@
+"""Rounds, their items and statistics, as the facilitator reads and drives them."""
+
+from __future__ import annotations
+
+from django.db import models
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from surveys.api.fields import FiniteFloatField
+from surveys.api.serializers.study_file import ITEM_TEXT_MAX
+from surveys.models import ItemStatistic, Round, RoundItem, RoundStatistic
+
+CODES_MAX = 2000
+
+
+class FiniteModelSerializer(serializers.ModelSerializer):
+    """Model floats render NaN and infinity as null (strict JSON has neither)."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.FloatField: FiniteFloatField,
+    }
+
+
+class RoundStatisticSerializer(FiniteModelSerializer):
+    class Meta:
+        model = RoundStatistic
+        fields = [
+            "n_invited", "n_submitted", "response_rate", "apmo", "kendall", "n_in", "n_out", "n_none", "is_stop_met",
+            "stop_reason", "computed_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class RoundSerializer(serializers.ModelSerializer):
+    n_items = serializers.IntegerField(read_only=True)
+    n_submitted = serializers.IntegerField(read_only=True)
+    n_drafts = serializers.IntegerField(read_only=True)
+    statistic = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Round
+        fields = [
+            "number", "status", "opens_at", "closes_at", "opened_at", "closed_at", "aggregated_at", "is_live_feedback",
+            "n_items", "n_submitted", "n_drafts", "statistic", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(RoundStatisticSerializer(allow_null=True))
+    def get_statistic(self, round_: Round) -> dict[str, object] | None:
+        statistic = getattr(round_, "statistic", None)
+        return RoundStatisticSerializer(statistic).data if statistic is not None else None
+
+
+class RoundCreateSerializer(serializers.Serializer):
+    items = serializers.ListField(
+        child=serializers.CharField(max_length=16), max_length=CODES_MAX, required=False,
+        help_text="Item codes in the order asked; every item of the study when left out.",
+    )  # fmt: skip
+    closes_at = serializers.DateTimeField(required=False, allow_null=True, help_text="The deadline, if any.")
+
+
+class RoundNextSerializer(serializers.Serializer):
+    drop = serializers.ListField(child=serializers.CharField(max_length=16), max_length=CODES_MAX, required=False)
+    add = serializers.ListField(child=serializers.CharField(max_length=16), max_length=CODES_MAX, required=False)
+    closes_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class RoundOpenSerializer(serializers.Serializer):
+    closes_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Sets the deadline when given.")
+    send_invitations = serializers.BooleanField(
+        default=False, help_text="Email every expert a new personal link once the round is open."
+    )
+
+
+class DeadlineSerializer(serializers.Serializer):
+    closes_at = serializers.DateTimeField(allow_null=True, help_text="The new deadline, or null for none.")
+
+
+class QueuedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class RoundItemSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="item.code", read_only=True)
+    kind = serializers.CharField(source="item.kind", read_only=True)
+    text = serializers.CharField(source="item.text", read_only=True)
+    replaces = serializers.SerializerMethodField(help_text="The code of the item this one rewords, if any.")
+
+    class Meta:
+        model = RoundItem
+        fields = ["code", "kind", "text", "replaces", "order"]
+        read_only_fields = fields
+
+    def get_replaces(self, round_item: RoundItem) -> str | None:
+        replaced = round_item.item.replaces
+        return replaced.code if replaced is not None else None
+
+
+class RoundItemAddSerializer(serializers.Serializer):
+    item = serializers.CharField(max_length=16, help_text="The code of an item of the study.")
+
+
+class RewordSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=ITEM_TEXT_MAX)
+    code = serializers.CharField(max_length=16, required=False, allow_blank=True, help_text="The new item's code.")
+
+
+class ItemStatisticSerializer(FiniteModelSerializer):
+    item = serializers.CharField(source="round_item.item.code", read_only=True)
+    dimension = serializers.CharField(source="dimension.key", read_only=True)
+
+    class Meta:
+        model = ItemStatistic
+        fields = [
+            "item", "dimension", "group", "n", "abstentions", "mean", "sd", "median", "q1", "q3", "iqr", "pct_agree",
+            "pct_disagree", "distribution", "cv", "weighted_median", "median_band", "p30", "p70", "ipr", "iprcp",
+            "ai", "ipras", "rand_disagreement", "verdict", "n_paired", "wilcoxon_p", "kappa_qw", "pct_unchanged",
+            "scheibe_pct_change", "delta_cv", "is_stable", "computed_at",
+        ]  # fmt: skip
+        read_only_fields = fields

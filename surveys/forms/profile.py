@@ -1,0 +1,50 @@
+"""The expert's short expertise profile: group, years of experience, self-rated expertise per section."""
+
+from __future__ import annotations
+
+from django import forms
+
+from surveys.models import Panelist, Section
+from surveys.services.experts import EXPERTISE_SCALE, GROUP_MAX_LENGTH, YEARS_MAX
+
+
+def expertise_field(section_key: str) -> str:
+    return f"expertise-{section_key}"
+
+
+class ProfileForm(forms.Form):
+    group = forms.CharField(
+        label="Your group", required=False, max_length=GROUP_MAX_LENGTH,
+        help_text="The region or kind of stakeholder you speak for, e.g. Central Asia or Government.",
+    )  # fmt: skip
+    years_experience = forms.IntegerField(
+        label="Years of experience in this field", required=False, min_value=0, max_value=YEARS_MAX
+    )
+
+    def __init__(self, *args: object, sections: list[Section], panelist: Panelist, **kwargs: object) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "group": panelist.group,
+                "years_experience": panelist.years_experience,
+                **{expertise_field(k): v for k, v in (panelist.expertise or {}).items()},
+            },
+        )
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        low, high = EXPERTISE_SCALE
+        self.sections = sections
+        for section in sections:
+            self.fields[expertise_field(section.key)] = forms.TypedChoiceField(
+                label=section.title,
+                required=False,
+                coerce=int,
+                empty_value=None,
+                choices=[(v, str(v)) for v in range(low, high + 1)],
+                widget=forms.RadioSelect,
+            )
+
+    def expertise_rows(self) -> list[forms.BoundField]:
+        return [self[expertise_field(s.key)] for s in self.sections]
+
+    def expertise(self) -> dict[str, int | None]:
+        return {s.key: self.cleaned_data.get(expertise_field(s.key)) for s in self.sections}

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from surveys.errors import DomainError, FieldError, StudyFileError
+from surveys.services.study_backup import study_data_import
+from surveys.services.study_files import study_import
+
+
+class Command(BaseCommand):
+    help = "Create or update a study from a study file (docs/study-format.md). Exits 2 on an invalid file."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", type=Path)
+        parser.add_argument(
+            "--with-data",
+            action="store_true",
+            help="Restore a file written by export_study --with-data into a database without that study.",
+        )
+
+    def handle(self, *args: Any, path: Path, with_data: bool, **options: Any) -> None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"{path}: cannot read the file: {exc}", returncode=2) from exc
+        try:
+            if with_data:
+                self._restore(text, str(path))
+                return
+            result = study_import(text=text, filename=str(path))
+        except DomainError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        verb = "Created" if result.is_created else "Updated"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{verb} study '{result.study.slug}': {len(result.items_created)} item(s) added, "
+                f"{len(result.items_updated)} changed, {len(result.items_removed)} removed."
+            )
+        )
+
+    def _restore(self, text: str, filename: str) -> None:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise StudyFileError(filename, [FieldError("yaml", f"malformed YAML: {exc}")]) from exc
+        if not isinstance(data, dict) or "data" not in data:
+            raise StudyFileError(
+                filename, [FieldError("data", "is missing: write the file with export_study --with-data")]
+            )
+        study = study_data_import(text=text, data=data["data"], filename=filename)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Restored study '{study.slug}': {study.panelists.count()} panelists, {study.rounds.count()} rounds."
+            )
+        )

@@ -1,0 +1,37 @@
+"""Build a consensus report headless: ``manage.py report SLUG --format pdf --output PATH``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from surveys.reports.formats import FORMATS, render
+from surveys.selectors_reports import report_data, report_study_by_slug
+
+
+class Command(BaseCommand):
+    help = "Write a study's consensus report as PDF, XLSX, CSV, JSON or HTML (no Celery, no web server)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("slug", help="The study's slug.")
+        parser.add_argument("--format", choices=sorted(FORMATS), default="pdf")
+        parser.add_argument("--output", help="Where to write it; '-' for standard output. Default: SLUG-report.EXT")
+
+    def handle(self, *args: Any, slug: str, format: str, output: str | None, **options: Any) -> None:
+        study = report_study_by_slug(slug)
+        if study is None:
+            raise CommandError(f"No study with the slug {slug!r}.")
+        spec = FORMATS[format]
+        content = render(report_data(study, with_ratings=spec.needs_ratings), format)
+        if output == "-":
+            sys.stdout.buffer.write(content)
+            return
+        path = Path(output or f"{slug}-report.{spec.extension}")
+        try:
+            path.write_bytes(content)
+        except OSError as exc:
+            raise CommandError(f"Cannot write {path}: {exc.strerror}") from exc
+        self.stdout.write(f"Wrote the {spec.label} report of '{slug}' to {path} ({len(content):,} bytes).")

@@ -1,0 +1,98 @@
+"""``python manage.py round open|close|next STUDY_SLUG``: the round lifecycle without a browser."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from surveys.errors import DomainError
+from surveys.models import Round, Study
+from surveys.services.mail import invitations_send
+from surveys.services.rounds import round_close, round_create, round_next, round_open
+
+ACTOR = "command"
+
+
+def _deadline(text: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise CommandError(
+            f"--closes-at {text!r} is not a date and time such as 2026-05-01T18:00", returncode=2
+        ) from exc
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+
+
+class Command(BaseCommand):
+    help = (
+        "open: open the study's draft round (creating round 1 with every item if there is no round yet); "
+        "close: close its open round (its statistics follow); next: create the next round as a draft from "
+        "the last aggregated one (items without consensus carry forward). Exits 2 when the move is not allowed."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("action", choices=["open", "close", "next"])
+        parser.add_argument("study_slug")
+        parser.add_argument("--closes-at", help="Deadline (ISO 8601; UTC unless it names a zone), for open and next.")
+        parser.add_argument(
+            "--invite", action="store_true", help="With open: email the invitations now (each gets a new link)."
+        )
+
+    def handle(
+        self,
+        *args: Any,
+        action: str,
+        study_slug: str,
+        closes_at: str | None = None,
+        invite: bool = False,
+        **options: Any,
+    ) -> None:
+        study = Study.objects.filter(slug=study_slug).first()
+        if study is None:
+            raise CommandError(f"There is no study '{study_slug}'.", returncode=2)
+        deadline = _deadline(closes_at) if closes_at else None
+        try:
+            message = getattr(self, f"_{action}")(study, deadline)
+        except DomainError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        self.stdout.write(self.style.SUCCESS(message))
+        if invite and action == "open":
+            round_ = study.rounds.get(status=Round.Status.OPEN)
+            outcome = invitations_send(round=round_)
+            self.stdout.write(f"Invitations for round {round_.number}: {outcome.describe()}.")
+            if outcome.failed:
+                raise CommandError(
+                    "Some invitations failed; send them again from the dashboard (nobody is invited twice).",
+                    returncode=1,
+                )
+
+    def _open(self, study: Study, deadline: datetime | None) -> str:
+        latest = study.rounds.order_by("-number").first()
+        if latest is None:
+            latest = round_create(study=study, actor_label=ACTOR)
+        elif latest.status != Round.Status.DRAFT:
+            raise DomainError(
+                f"Round {latest.number} of '{study.slug}' is {latest.status}; "
+                "create the next round with `round next` before opening it."
+            )
+        opened = round_open(round=latest, closes_at=deadline, actor_label=ACTOR)
+        until = f" until {opened.closes_at:%Y-%m-%d %H:%M} UTC" if opened.closes_at else " (no deadline)"
+        return f"Round {opened.number} of '{study.slug}' is open{until} with {opened.round_items.count()} item(s)."
+
+    def _close(self, study: Study, deadline: datetime | None) -> str:
+        current = study.rounds.filter(status=Round.Status.OPEN).first()
+        if current is None:
+            raise DomainError(f"Study '{study.slug}' has no open round to close.")
+        closed = round_close(round=current, actor_label=ACTOR)
+        closed.refresh_from_db()  # in the embedded default the aggregation has run by now
+        if closed.status == Round.Status.AGGREGATED:
+            return f"Round {closed.number} of '{study.slug}' is closed and aggregated."
+        return f"Round {closed.number} of '{study.slug}' is closed; its statistics are queued for a worker."
+
+    def _next(self, study: Study, deadline: datetime | None) -> str:
+        created = round_next(study=study, closes_at=deadline, actor_label=ACTOR)
+        codes = ", ".join(created.round_items.order_by("order").values_list("item__code", flat=True))
+        return f"Round {created.number} of '{study.slug}' is a draft with {codes}; open it with `round open`."

@@ -1,0 +1,163 @@
+"""The JSON report: :class:`~.data.ReportData` as plain JSON data, the same content the API serves.
+
+Shape (``"format": "delphi-report/1"``): ``study``, ``dimensions``, ``rounds`` (with the stored
+round statistics), ``headline`` (the headline item, or null), ``items`` (one entry per lineage,
+each with every stored ``statistics`` row, groups included), ``convergence``, ``shifts``,
+``divergence``, ``panel`` (size, composition and attrition, small groups pooled),
+``item_changes`` and ``methods``. Shares are in [0, 1]; missing numbers are ``null``; times are
+ISO 8601. Raw ratings are not part of it (they are in the XLSX report, under pseudonyms).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from .data import ReportData
+from .lineage import Lineage
+from .sections import STABILITY_COLUMNS, STAT_COLUMNS
+
+FORMAT = "delphi-report/1"
+
+
+def _value(value: Any) -> Any:
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame as a list of JSON-ready dicts (NaN -> null, numpy -> Python)."""
+    columns = list(frame.columns)
+    return [
+        {column: _value(value) for column, value in zip(columns, row, strict=True)}
+        for row in frame.itertuples(index=False, name=None)
+    ]
+
+
+def _statistics(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for record in records(rows[["round", "item_code", "dimension", "group", *STAT_COLUMNS, *STABILITY_COLUMNS]]):
+        out.append(record)
+    for record, distribution in zip(out, rows["distribution"], strict=True):
+        record["distribution"] = {str(point): int(count) for point, count in sorted(distribution.items())}
+    return out
+
+
+def _item(data: ReportData, lineage: Lineage, by_root: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    rows = by_root.get(lineage.root_code)
+    return {
+        "root_code": lineage.root_code,
+        "code": lineage.code,
+        "codes": list(lineage.codes),
+        "label": lineage.label,
+        "kind": lineage.kind,
+        "section": lineage.section,
+        "text": lineage.text,
+        "source_ref": lineage.source_ref,
+        "wordings": [{"code": code, "text": text} for code, text in lineage.texts],
+        "dimensions": list(lineage.dimensions),
+        "asked_in_rounds": {str(number): code for number, code in lineage.codes_by_round.items()},
+        "reported_rounds": list(lineage.rounds_reported),
+        "statistics": _statistics(rows) if rows is not None else [],
+    }
+
+
+def report_json(data: ReportData) -> dict[str, Any]:
+    """The report as JSON-ready data (see the module docstring for the shape)."""
+    by_root = {root: rows for root, rows in data.statistics.groupby("lineage_root_code", sort=False)}
+    items = [_item(data, lineage, by_root) for lineage in data.lineages]
+    headline = next((i for i in items if data.headline and i["root_code"] == data.headline.root_code), None)
+    divergence = records(data.divergence.drop(columns="group_medians"))
+    for record, medians in zip(divergence, data.divergence["group_medians"], strict=True):
+        record["group_medians"] = [{"group": group, "median": median} for group, median in medians]
+    methods = data.methods
+    return {
+        "format": FORMAT,
+        "generated_at": data.generated_at.isoformat(),
+        "study": {
+            "slug": data.study.slug,
+            "title": data.study.title,
+            "description": data.study.description,
+            "source_citation": data.study.source_citation,
+            "status": data.study.status,
+            "min_group_size": data.study.min_group_size,
+        },
+        "dimensions": [
+            {
+                "key": d.key,
+                "label": d.label,
+                "question": d.question,
+                "scale": {"min": d.scale_min, "max": d.scale_max},
+                "agree": list(d.agree),
+                "disagree": list(d.disagree),
+                "is_consensus_dimension": d.decides,
+            }
+            for d in data.dimensions
+        ],
+        "rounds": [
+            {
+                "number": r.number,
+                "status": r.status,
+                "is_reported": r.is_reported,
+                "opened_at": _value(r.opened_at),
+                "closed_at": _value(r.closed_at),
+                "aggregated_at": _value(r.aggregated_at),
+                "n_invited": r.n_invited,
+                "n_submitted": r.n_submitted,
+                "response_rate": r.response_rate,
+                "apmo": r.apmo,
+                "kendall": dict(r.kendall),
+                "verdicts": {"in": r.n_in, "out": r.n_out, "none": r.n_none},
+                "is_stop_met": r.is_stop_met,
+                "stop_reason": r.stop_reason,
+            }
+            for r in data.rounds
+        ],
+        "headline": headline,
+        "items": items,
+        "convergence": records(data.convergence),
+        "shifts": records(data.shifts),
+        "divergence": divergence,
+        "panel": {
+            "size": data.panel_size,
+            "synthetic": data.n_synthetic,
+            "composition": records(data.composition),
+            "attrition": records(data.attrition),
+            "attrition_by_group": records(data.attrition_by_group),
+        },
+        "item_changes": records(data.item_changes),
+        "methods": {
+            "consensus_rule": methods.consensus_rule,
+            "consensus_rule_data": _jsonable(methods.consensus_rule_data),
+            "consensus_rule_frozen_at": _value(methods.consensus_rule_frozen_at),
+            "stopping_rule": methods.stopping_rule,
+            "agree_threshold": methods.agree_threshold,
+            "min_group_size": methods.min_group_size,
+            "rounds_reported": methods.rounds_reported,
+            "rounds_total": methods.rounds_total,
+            "feedback": methods.feedback,
+            "statistics": list(methods.statistics),
+            "anonymity": list(methods.anonymity),
+        },
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def render_json(data: ReportData) -> bytes:
+    return json.dumps(report_json(data), ensure_ascii=False, indent=1, allow_nan=False).encode("utf-8")

@@ -1,0 +1,234 @@
+"""The report's tables derived from the stored statistics: one tidy frame, then convergence,
+round-to-round shifts and subgroup divergence computed from it (pure pandas).
+
+Definitions are those of :mod:`surveys.stats` (DESIGN.md, "Statistics: exact definitions"); this
+module only re-arranges stored figures, except the round summaries, which reuse
+:func:`surveys.stats.round_summary` (mean IQR and CV per dimension: scales differ, so IQRs of a
+1–9 and a 1–5 dimension are never averaged together).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from surveys.stats import round_summary
+
+from .source import Row
+
+KEY_COLUMNS = ["round", "item_code", "lineage_root_code", "dimension", "group"]
+STAT_COLUMNS = [
+    "n", "abstentions", "mean", "sd", "median", "q1", "q3", "iqr", "pct_agree", "pct_disagree", "cv",
+    "weighted_median", "median_band", "p30", "p70", "ipr", "iprcp", "ai", "ipras", "rand_disagreement", "verdict",
+]  # fmt: skip
+STABILITY_COLUMNS = [
+    "n_paired",
+    "wilcoxon_p",
+    "kappa_qw",
+    "pct_unchanged",
+    "scheibe_pct_change",
+    "delta_cv",
+    "is_stable",
+]
+STATISTICS_COLUMNS = [*KEY_COLUMNS, *STAT_COLUMNS, *STABILITY_COLUMNS, "distribution"]
+TEXT_STATISTICS = ("median_band", "verdict")
+VERDICT_LABELS = {"in": "Consensus in", "out": "Consensus out", "none": "No consensus", "": "No verdict"}
+
+
+def verdict_label(verdict: str, n: int, *, decides: bool = True) -> str:
+    """What a stored verdict means: ``""`` is either "no valid ratings" or a dimension that does
+    not count toward consensus (e.g. confidence)."""
+    if verdict:
+        return VERDICT_LABELS[verdict]
+    if not n:
+        return "No valid ratings"
+    return "No verdict" if decides else "Not a consensus dimension"
+
+
+def statistics_frame(
+    rows: Sequence[Row],
+    *,
+    round_numbers: Mapping[int, int],
+    item_codes: Mapping[int, str],
+    root_codes: Mapping[int, str],
+    dimension_keys: Mapping[int, str],
+    lineage_order: Mapping[str, int],
+    dimension_order: Mapping[str, int],
+    group_sizes: Mapping[tuple[int, str], int],
+    min_group_size: int,
+) -> pd.DataFrame:
+    """One row per reported round × item × dimension × group (``""`` = whole panel).
+
+    Group rows are stored only for groups of at least ``min_group_size``; as a second line of
+    defence a group row is dropped here too unless ``group_sizes[(round, group)]`` (the group's
+    submitted ballots in that round) reaches the minimum. ``distribution`` maps scale points (int)
+    to counts. Sorted by item order, dimension order, round and group (whole panel first).
+    """
+    records = []
+    for row in rows:
+        group = row["group"]
+        number = round_numbers[row["round_id"]]
+        if group and group_sizes.get((number, group), 0) < min_group_size:
+            continue
+        record: dict[str, Any] = {
+            "round": number,
+            "item_code": item_codes[row["item_id"]],
+            "lineage_root_code": root_codes[row["item_id"]],
+            "dimension": dimension_keys[row["dimension_id"]],
+            "group": group,
+        }
+        record.update({column: row[column] for column in STAT_COLUMNS + STABILITY_COLUMNS})
+        record["distribution"] = {int(k): int(v) for k, v in (row["distribution"] or {}).items()}
+        records.append(record)
+    frame = pd.DataFrame(records, columns=STATISTICS_COLUMNS)
+    for column in STAT_COLUMNS + STABILITY_COLUMNS:
+        if column not in TEXT_STATISTICS and column not in ("rand_disagreement", "is_stable", "n", "abstentions"):
+            frame[column] = frame[column].astype("float64")
+    frame["verdict"] = frame["verdict"].fillna("").astype(object)
+    frame["median_band"] = frame["median_band"].fillna("").astype(object)
+    keys = (
+        frame["lineage_root_code"].map(lineage_order).fillna(len(lineage_order)),
+        frame["dimension"].map(dimension_order).fillna(len(dimension_order)),
+        frame["round"],
+        frame["group"] != "",
+        frame["group"],
+    )
+    order = np.lexsort([np.asarray(k) for k in reversed(keys)]) if len(frame) else np.arange(0)
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def whole_panel(stats: pd.DataFrame) -> pd.DataFrame:
+    return stats[stats["group"] == ""]
+
+
+def convergence(stats: pd.DataFrame, rounds: Sequence[Row], dimensions: Sequence[tuple[str, bool]]) -> pd.DataFrame:
+    """Per reported round × dimension: items rated, verdict counts, mean IQR, mean CV, APMO and
+    Kendall's W (as stored per dimension in RoundStatistic.kendall). ``dimensions`` are (key,
+    decides) pairs; ``decides`` is False for a dimension without verdicts (e.g. confidence)."""
+    whole = whole_panel(stats)
+    records = []
+    for row in rounds:
+        for key, decides in dimensions:
+            chosen = whole[(whole["round"] == row["number"]) & (whole["dimension"] == key)]
+            if not len(chosen):
+                continue
+            summary = round_summary(chosen, chosen["verdict"])
+            kendall = (row["stat_kendall"] or {}).get(key) or {}
+            records.append(
+                {
+                    "round": row["number"],
+                    "dimension": key,
+                    "decides": decides,
+                    "n_items": summary.n_items,
+                    "n_in": summary.n_in,
+                    "n_out": summary.n_out,
+                    "n_none": summary.n_none,
+                    "n_no_data": summary.n_no_data,
+                    "mean_iqr": summary.mean_iqr,
+                    "mean_cv": summary.mean_cv,
+                    "apmo": summary.apmo,
+                    "kendall_w": kendall.get("w"),
+                    "kendall_p": kendall.get("p_value"),
+                    "kendall_m": kendall.get("m"),
+                }
+            )
+    columns = ["round", "dimension", "decides", "n_items", "n_in", "n_out", "n_none", "n_no_data",
+               "mean_iqr", "mean_cv", "apmo", "kendall_w", "kendall_p", "kendall_m"]  # fmt: skip
+    frame = pd.DataFrame(records, columns=columns)
+    for column in ("mean_iqr", "mean_cv", "apmo", "kendall_w", "kendall_p"):
+        frame[column] = frame[column].astype("float64")
+    return frame
+
+
+SHIFT_COLUMNS = [
+    "lineage_root_code", "dimension", "round_from", "round_to", "item_code_from", "item_code_to",
+    "median_from", "median_to", "median_change", "iqr_from", "iqr_to", "iqr_change",
+    "pct_agree_from", "pct_agree_to", "pct_agree_change", "verdict_from", "verdict_to", *STABILITY_COLUMNS,
+]  # fmt: skip
+
+
+def shifts(stats: pd.DataFrame) -> pd.DataFrame:
+    """Round-to-round changes of each lineage × dimension (whole panel), with the stored stability
+    fields of the later round (Wilcoxon p, weighted kappa, % unchanged, Scheibe's % change, ΔCV)."""
+    whole = whole_panel(stats).reset_index(drop=True)
+    before = whole.groupby(["lineage_root_code", "dimension"], sort=False)[
+        ["round", "item_code", "median", "iqr", "pct_agree", "verdict"]
+    ].shift()
+    frame = pd.DataFrame(
+        {
+            "lineage_root_code": whole["lineage_root_code"],
+            "dimension": whole["dimension"],
+            "round_from": before["round"],
+            "round_to": whole["round"],
+            "item_code_from": before["item_code"],
+            "item_code_to": whole["item_code"],
+            "median_from": before["median"],
+            "median_to": whole["median"],
+            "median_change": whole["median"] - before["median"].astype("float64"),
+            "iqr_from": before["iqr"],
+            "iqr_to": whole["iqr"],
+            "iqr_change": whole["iqr"] - before["iqr"].astype("float64"),
+            "pct_agree_from": before["pct_agree"],
+            "pct_agree_to": whole["pct_agree"],
+            "pct_agree_change": whole["pct_agree"] - before["pct_agree"].astype("float64"),
+            "verdict_from": before["verdict"],
+            "verdict_to": whole["verdict"],
+            **{column: whole[column] for column in STABILITY_COLUMNS},
+        },
+        columns=SHIFT_COLUMNS,
+    )
+    frame = frame[frame["round_from"].notna()].reset_index(drop=True)
+    frame["round_from"] = frame["round_from"].astype("int64")
+    for column in ("median_from", "iqr_from", "pct_agree_from"):
+        frame[column] = frame[column].astype("float64")
+    return frame
+
+
+DIVERGENCE_COLUMNS = [
+    "round", "lineage_root_code", "item_code", "dimension", "n_groups", "panel_median",
+    "median_min", "median_max", "median_range", "group_medians",
+]  # fmt: skip
+
+
+def divergence(stats: pd.DataFrame) -> pd.DataFrame:
+    """Per round × lineage × dimension with two or more (unsuppressed) groups: the spread of the
+    group medians (max − min), largest first within each round; ``group_medians`` lists
+    ``(group, median)`` from the highest median down."""
+    groups = stats[(stats["group"] != "") & stats["median"].notna()]
+    panel = whole_panel(stats).set_index(["round", "lineage_root_code", "dimension"])["median"]
+    records = []
+    for (number, root, key), chosen in groups.groupby(["round", "lineage_root_code", "dimension"], sort=False):
+        if len(chosen) < 2:
+            continue
+        medians = chosen.sort_values(["median", "group"], ascending=[False, True])
+        records.append(
+            {
+                "round": number,
+                "lineage_root_code": root,
+                "item_code": chosen["item_code"].iloc[0],
+                "dimension": key,
+                "n_groups": len(chosen),
+                "panel_median": panel.get((number, root, key)),
+                "median_min": float(chosen["median"].min()),
+                "median_max": float(chosen["median"].max()),
+                "median_range": float(chosen["median"].max() - chosen["median"].min()),
+                "group_medians": list(zip(medians["group"], medians["median"].astype(float), strict=True)),
+            }
+        )
+    frame = pd.DataFrame(records, columns=DIVERGENCE_COLUMNS)
+    if not len(frame):
+        return frame
+    return frame.sort_values(["round", "median_range", "lineage_root_code"], ascending=[True, False, True]).reset_index(
+        drop=True
+    )
+
+
+def latest_divergence(frame: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
+    """Each lineage × dimension in the last round it was split by group, the widest ``limit`` first."""
+    if not len(frame):
+        return frame
+    latest = frame.sort_values("round").groupby(["lineage_root_code", "dimension"], sort=False).tail(1)
+    return latest.sort_values(["median_range", "round"], ascending=[False, False]).head(limit).reset_index(drop=True)

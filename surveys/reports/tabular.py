@@ -1,0 +1,58 @@
+"""The CSV report: a tidy long table, one row per item × dimension × round × group × statistic.
+
+Columns: ``study`` (slug), ``round``, ``item_code`` (the code asked in that round),
+``lineage_root_code`` (the first wording: a reworded item keeps its trajectory), ``dimension``,
+``group`` (empty for the whole panel), ``statistic`` and ``value``. Statistics are those of
+:data:`surveys.reports.sections.STAT_COLUMNS` and the stability fields, then ``count_<point>`` for
+the distribution. A statistic that is missing (e.g. stability in round 1) has no row. ``value`` is
+a number, except for ``verdict`` and ``median_band``, which are labels; booleans are 1 or 0.
+Tidy data: Wickham H. Tidy Data. J Stat Softw 2014;59(10).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from .data import ReportData
+from .safety import spreadsheet_cell
+from .sections import STABILITY_COLUMNS, STAT_COLUMNS
+
+CSV_COLUMNS = ["study", "round", "item_code", "lineage_root_code", "dimension", "group", "statistic", "value"]
+CSV_STATISTICS = [*STAT_COLUMNS, *STABILITY_COLUMNS]
+
+
+def csv_rows(data: ReportData) -> Iterator[list[Any]]:
+    """The rows of the CSV report, header excluded, values not yet escaped."""
+    slug = data.study.slug
+    columns = ["round", "item_code", "lineage_root_code", "dimension", "group", *CSV_STATISTICS, "distribution"]
+    for record in data.statistics[columns].itertuples(index=False, name=None):
+        key = [slug, int(record[0]), *record[1:5]]
+        for statistic, value in zip(CSV_STATISTICS, record[5:-1], strict=True):
+            value = _plain(value)
+            if value is not None:
+                yield [*key, statistic, value]
+        for point, count in sorted(record[-1].items()):
+            yield [*key, f"count_{point}", int(count)]
+
+
+def _plain(value: Any) -> Any:
+    """None for missing values and empty labels; 1/0 for booleans; Python numbers."""
+    value = spreadsheet_cell(value) if not isinstance(value, str) else value
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def render_csv(data: ReportData) -> bytes:
+    """The CSV report as UTF-8 bytes; every text cell goes through :func:`spreadsheet_cell`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in csv_rows(data):
+        writer.writerow([spreadsheet_cell(cell) for cell in row])
+    return out.getvalue().encode("utf-8")

@@ -1,0 +1,388 @@
+"""Reads for the facilitator's pages: the study dashboard, round preparation and the panel.
+
+Facilitators see everything about participation, including names and small groups (the
+``min_group_size`` suppression protects experts from report readers, not from the facilitator),
+but never a rationale next to a name. Each read issues a fixed number of queries, whatever the
+number of items, rounds or experts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from surveys.models import (
+    AuditEvent,
+    Ballot,
+    DeliveryLog,
+    Dimension,
+    Item,
+    ItemStatistic,
+    MessageTemplate,
+    Panelist,
+    Round,
+    RoundItem,
+    RoundStatistic,
+    Section,
+    Study,
+    Suggestion,
+)
+from surveys.models.messages import DEFAULT_MESSAGES
+from surveys.models.panel import UNUSABLE
+from surveys.selectors_stats import lineage_roots
+
+AUDIT_SHOWN = 15
+NO_GROUP = "(no group)"
+
+
+def facilitator_studies() -> QuerySet[Study]:
+    return Study.objects.order_by("title").annotate(n_rounds=Count("rounds", distinct=True))
+
+
+def facilitator_study(slug: str) -> Study | None:
+    return Study.objects.filter(slug=slug).first()
+
+
+def facilitator_round(study: Study, number: int) -> Round | None:
+    return Round.objects.select_related("study").filter(study=study, number=number).first()
+
+
+# --- participation ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Participation:
+    """One round's turnout, for the whole panel or one group.
+
+    ``panel``: experts asked (on the panel when the round ran, not revoked, or revoked after
+    submitting); ``attrition``: the share of the previous round's respondents who did not submit
+    in this one (None in round 1).
+    """
+
+    round_number: int
+    group: str
+    panel: int
+    submitted: int
+    drafts: int
+    previous_respondents: int | None
+    lost: int | None
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.submitted / self.panel if self.panel else None
+
+    @property
+    def attrition(self) -> float | None:
+        if not self.previous_respondents or self.lost is None:
+            return None
+        return self.lost / self.previous_respondents
+
+
+def _round_panel(round_: Round, panelists: Iterable[Mapping[str, Any]], submitted: set[int]) -> list[Mapping[str, Any]]:
+    until = round_.closed_at
+    return [
+        p
+        for p in panelists
+        if (until is None or p["created_at"] <= until)
+        and (p["status"] != Panelist.Status.REVOKED or p["pk"] in submitted)
+    ]
+
+
+def _participation(
+    rounds: Sequence[Round], panelists: Sequence[Mapping[str, Any]], ballots: list[tuple[int, int, str]]
+) -> tuple[list[Participation], list[Participation]]:
+    """(whole panel per round, each group per round), from the panel and the ballots in memory."""
+    submitted: dict[int, set[int]] = defaultdict(set)
+    drafts: dict[int, set[int]] = defaultdict(set)
+    for round_id, panelist_id, status in ballots:
+        (submitted if status == Ballot.Status.SUBMITTED else drafts)[round_id].add(panelist_id)
+    whole: list[Participation] = []
+    by_group: list[Participation] = []
+    group_of = {p["pk"]: p["group"] for p in panelists}
+    groups = sorted(set(group_of.values()))
+    previous: set[int] | None = None
+    for round_ in rounds:
+        done = submitted[round_.pk]
+        members = _round_panel(round_, panelists, done)
+        for group in [None, *groups]:
+            ids = {p["pk"] for p in members if group is None or p["group"] == group}
+            before = None if previous is None else {pk for pk in previous if group is None or group_of[pk] == group}
+            if group is not None and not ids and not before:
+                continue
+            row = Participation(
+                round_number=round_.number,
+                group="" if group is None else group or NO_GROUP,
+                panel=len(ids),
+                submitted=len(done & ids),
+                drafts=len(drafts[round_.pk] & ids),
+                previous_respondents=None if before is None else len(before),
+                lost=None if before is None else len(before - done),
+            )
+            (whole if group is None else by_group).append(row)
+        previous = done
+    return whole, by_group
+
+
+# --- the dashboard ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Nonrespondent:
+    pseudonym: str
+    name: str
+    email: str
+    group: str
+    has_draft: bool
+    invited_at: datetime | None
+    reminded_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RoundRow:
+    round: Round
+    participation: Participation
+    invitations: int
+    reminders: int
+    thank_yous: int
+
+
+@dataclass
+class Dashboard:
+    study: Study
+    rounds: list[RoundRow]
+    current: Round | None
+    participation: list[Participation]
+    participation_by_group: list[Participation]
+    nonrespondents: list[Nonrespondent]
+    statistics_round: Round | None
+    statistics: list[ItemStatistic]
+    stop: RoundStatistic | None
+    audit: list[AuditEvent]
+    n_panel: int
+    n_suggestions: int
+    actions: list[str] = field(default_factory=list)
+
+
+def _actions(current: Round | None) -> list[str]:
+    """The lifecycle moves open to the facilitator now, in the order they are offered."""
+    if current is None:
+        return ["create"]
+    moves: dict[str, list[str]] = {
+        Round.Status.DRAFT: ["prepare", "open"],
+        Round.Status.OPEN: ["invite", "remind", "close"],
+        Round.Status.CLOSED: ["aggregate"],
+        Round.Status.AGGREGATED: ["next", "aggregate"],
+    }
+    return moves[current.status]
+
+
+def study_dashboard(study: Study) -> Dashboard:
+    """Everything the study's dashboard shows, in a fixed number of queries."""
+    rounds = list(
+        Round.objects.filter(study=study)
+        .select_related("statistic")
+        .annotate(n_items=Count("round_items"))
+        .order_by("number")
+    )
+    current = rounds[-1] if rounds else None
+    panelists = list(
+        Panelist.objects.filter(study=study)
+        .order_by("pseudonym")
+        .values("pk", "pseudonym", "name", "email", "group", "status", "created_at")
+    )
+    ballots = list(Ballot.objects.filter(round__study=study).values_list("round_id", "panelist_id", "status"))
+    whole, by_group = _participation(rounds, panelists, ballots)
+
+    deliveries: dict[int, Counter[str]] = defaultdict(Counter)
+    sent_at: dict[tuple[int, str], datetime] = {}
+    for round_id, panelist_id, kind, at in DeliveryLog.objects.filter(round__study=study).values_list(
+        "round_id", "panelist_id", "kind", "sent_at"
+    ):
+        deliveries[round_id][kind] += 1
+        if current is not None and round_id == current.pk:
+            sent_at[(panelist_id, kind)] = at
+
+    nonrespondents = []
+    if current is not None and current.status != Round.Status.DRAFT:
+        done = {pid for rid, pid, status in ballots if rid == current.pk and status == Ballot.Status.SUBMITTED}
+        started = {pid for rid, pid, _ in ballots if rid == current.pk}
+        for p in _round_panel(current, panelists, done):
+            if p["pk"] in done or p["status"] in UNUSABLE:
+                continue
+            nonrespondents.append(
+                Nonrespondent(
+                    pseudonym=p["pseudonym"], name=p["name"], email=p["email"], group=p["group"],
+                    has_draft=p["pk"] in started, invited_at=sent_at.get((p["pk"], DeliveryLog.Kind.INVITATION)),
+                    reminded_at=sent_at.get((p["pk"], DeliveryLog.Kind.REMINDER)),
+                )
+            )  # fmt: skip
+
+    with_stats = [r for r in rounds if hasattr(r, "statistic")]
+    statistics_round = with_stats[-1] if with_stats else None
+    statistics = []
+    if statistics_round is not None:
+        statistics = list(
+            ItemStatistic.objects.filter(round=statistics_round, group="")
+            .select_related("round_item__item", "dimension")
+            .order_by("round_item__order", "dimension__order")
+        )
+    kinds = DeliveryLog.Kind
+    rows = [
+        RoundRow(
+            round=r,
+            participation=p,
+            invitations=deliveries[r.pk][kinds.INVITATION],
+            reminders=deliveries[r.pk][kinds.REMINDER],
+            thank_yous=deliveries[r.pk][kinds.THANK_YOU],
+        )
+        for r, p in zip(rounds, whole, strict=True)
+    ]
+    return Dashboard(
+        study=study,
+        rounds=rows,
+        current=current,
+        participation=whole,
+        participation_by_group=by_group,
+        nonrespondents=nonrespondents,
+        statistics_round=statistics_round,
+        statistics=statistics,
+        stop=statistics_round.statistic if statistics_round is not None else None,
+        audit=list(AuditEvent.objects.filter(study=study).select_related("round", "item")[:AUDIT_SHOWN]),
+        n_panel=sum(1 for p in panelists if p["status"] != Panelist.Status.REVOKED),
+        n_suggestions=Suggestion.objects.filter(study=study, status=Suggestion.Status.NEW).count(),
+        actions=_actions(current),
+    )
+
+
+# --- round preparation -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerdictLine:
+    """One dimension's result for an item in the previous round."""
+
+    dimension: str
+    verdict: str
+    median: float | None
+    iqr: float | None
+    pct_agree: float | None
+    n: int
+
+
+@dataclass
+class PreparedItem:
+    item: Item
+    replaces_code: str
+    previous: list[VerdictLine]
+    decision: str = ""  # for items left out: "in", "out", "mixed", or "" (dropped without consensus)
+
+
+@dataclass
+class Preparation:
+    round: Round
+    previous_round: Round | None
+    items: list[PreparedItem]
+    left_out: list[PreparedItem]
+    suggestions: list[Suggestion]
+    sections: list[Section]
+    dimensions: list[Dimension]
+    kinds: list[tuple[str, str]]
+
+
+def _decision(lines: list[VerdictLine]) -> str:
+    found = {line.verdict for line in lines}
+    if not found or not found <= {"in", "out"}:
+        return ""
+    return "in" if found == {"in"} else "out" if found == {"out"} else "mixed"
+
+
+def round_preparation(round_: Round) -> Preparation:
+    """A draft round's items with their previous results, what was left out, and the suggestions."""
+    study = round_.study
+    roots = lineage_roots(study)
+    previous = (
+        Round.objects.filter(study=study, number__lt=round_.number).select_related("study").order_by("-number").first()
+    )
+    results: dict[int, list[VerdictLine]] = defaultdict(list)
+    previous_items: list[Item] = []
+    if previous is not None:
+        for stat in (
+            ItemStatistic.objects.filter(round=previous, group="", dimension__is_consensus_dimension=True)
+            .select_related("dimension")
+            .order_by("round_item__order", "dimension__order")
+        ):
+            results[stat.round_item_id].append(
+                VerdictLine(stat.dimension.label, stat.verdict, stat.median, stat.iqr, stat.pct_agree, stat.n)
+            )
+        previous_round_items = list(previous.round_items.select_related("item").order_by("order"))
+        by_root = {roots.get(ri.item_id): results.get(ri.pk, []) for ri in previous_round_items}
+        previous_items = [ri.item for ri in previous_round_items]
+    else:
+        by_root = {}
+    current = list(
+        RoundItem.objects.filter(round=round_).select_related("item__section", "item__replaces").order_by("order")
+    )
+    present = {roots.get(ri.item_id) for ri in current}
+    items = [
+        PreparedItem(
+            item=ri.item,
+            replaces_code=ri.item.replaces.code if ri.item.replaces_id else "",  # type: ignore[union-attr]
+            previous=by_root.get(roots.get(ri.item_id), []),
+        )
+        for ri in current
+    ]
+    left_out = []
+    for item in previous_items:
+        if roots.get(item.pk) in present or item.is_open:
+            continue
+        lines = by_root.get(roots.get(item.pk), [])
+        left_out.append(PreparedItem(item=item, replaces_code="", previous=lines, decision=_decision(lines)))
+    suggestions = list(
+        Suggestion.objects.filter(study=study, status=Suggestion.Status.NEW)
+        .select_related("target_item", "prompt_item")
+        .order_by("created_at")
+    )
+    return Preparation(
+        round=round_,
+        previous_round=previous,
+        items=items,
+        left_out=left_out,
+        suggestions=suggestions,
+        sections=list(Section.objects.filter(study=study).order_by("order")),
+        dimensions=list(Dimension.objects.filter(study=study).order_by("order")),
+        kinds=[(value, label) for value, label in Item.Kind.choices if value != Item.Kind.OPEN],
+    )
+
+
+# --- the panel -------------------------------------------------------------------------------------
+
+
+def panel_list(study: Study) -> list[Panelist]:
+    """The panel with, per expert, whether they have any ballot and their latest delivery."""
+    latest = DeliveryLog.objects.select_related("round").order_by("-sent_at")
+    return list(
+        Panelist.objects.filter(study=study)
+        .annotate(n_ballots=Count("ballots"))
+        .prefetch_related(Prefetch("deliveries", queryset=latest, to_attr="latest_deliveries"))
+        .order_by("pseudonym")
+    )
+
+
+def message_templates(study: Study) -> list[dict[str, Any]]:
+    """Each kind of email with the study's wording or the default, and whether it is customised."""
+    saved = {t.kind: t for t in MessageTemplate.objects.filter(study=study)}
+    return [
+        {
+            "kind": kind,
+            "label": label,
+            "subject": saved[kind].subject if kind in saved else DEFAULT_MESSAGES[kind][0],
+            "body": saved[kind].body if kind in saved else DEFAULT_MESSAGES[kind][1],
+            "is_custom": kind in saved,
+        }
+        for kind, label in DeliveryLog.Kind.choices
+    ]

@@ -1,0 +1,143 @@
+"""Reads for the consensus report: one study's rows in a constant number of queries.
+
+The number of queries does not depend on the number of items, rounds or panelists (a test pins
+it). Panelists are read without their email address or name, so no report can show them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import F, Max
+from django.utils import timezone
+
+from surveys.models import (
+    AuditEvent,
+    Ballot,
+    Dimension,
+    Item,
+    ItemStatistic,
+    Panelist,
+    Rating,
+    ReportJob,
+    Round,
+    RoundItem,
+    RoundStatistic,
+    Study,
+)
+from surveys.reports.data import ReportData, build_report_data
+from surveys.reports.source import AUDIT_ACTIONS, PANELIST_FIELDS, ReportSource
+
+STUDY_FIELDS = (
+    "id", "slug", "title", "description", "source_citation", "status", "consensus_rule",
+    "consensus_rule_frozen_at", "stopping_rule", "min_group_size", "is_report_public",
+)  # fmt: skip
+DIMENSION_FIELDS = (
+    "id", "key", "label", "question", "scale_min", "scale_max", "agree_low", "agree_high",
+    "disagree_low", "disagree_high", "is_consensus_dimension", "order",
+)  # fmt: skip
+ROUND_STAT_FIELDS = (
+    "n_invited", "n_submitted", "response_rate", "apmo", "kendall", "n_in", "n_out", "n_none",
+    "is_stop_met", "stop_reason", "computed_at",
+)  # fmt: skip
+ITEM_STAT_FIELDS = (
+    "group", "n", "abstentions", "mean", "sd", "median", "q1", "q3", "iqr", "pct_agree", "pct_disagree",
+    "distribution", "cv", "weighted_median", "median_band", "p30", "p70", "ipr", "iprcp", "ai", "ipras",
+    "rand_disagreement", "verdict", "n_paired", "wilcoxon_p", "kappa_qw", "pct_unchanged",
+    "scheibe_pct_change", "delta_cv", "is_stable",
+)  # fmt: skip
+
+
+def report_source(study: Study, *, with_ratings: bool = False) -> ReportSource:
+    """The rows of ``study`` a report is built from (10 queries, 11 with raw ratings)."""
+    rounds = [
+        {
+            **{k: v for k, v in row.items() if not k.startswith("statistic__")},
+            **{f"stat_{f}": row[f"statistic__{f}"] for f in ROUND_STAT_FIELDS},
+        }
+        for row in Round.objects.filter(study=study)
+        .order_by("number")
+        .values(
+            "id",
+            "number",
+            "status",
+            "opened_at",
+            "closed_at",
+            "aggregated_at",
+            *(f"statistic__{f}" for f in ROUND_STAT_FIELDS),
+        )
+    ]
+    aggregated = [r["id"] for r in rounds if r["status"] == Round.Status.AGGREGATED]
+    statistics = list(
+        ItemStatistic.objects.filter(round_id__in=aggregated)
+        .annotate(item_id=F("round_item__item_id"))
+        .values("round_id", "item_id", "dimension_id", *ITEM_STAT_FIELDS)
+    )
+    ratings = None
+    if with_ratings:
+        ratings = list(
+            Rating.objects.filter(ballot__round_id__in=aggregated, ballot__status=Ballot.Status.SUBMITTED)
+            .order_by("ballot__round_id", "ballot__panelist_id", "round_item__order", "dimension__order")
+            .values_list(
+                "ballot__round_id", "ballot__panelist_id", "round_item__item_id", "dimension_id", "value", "rationale"
+            )
+        )
+    return ReportSource(
+        study=Study.objects.filter(pk=study.pk).values(*STUDY_FIELDS).get(),
+        dimensions=list(Dimension.objects.filter(study=study).order_by("order", "key").values(*DIMENSION_FIELDS)),
+        items=list(
+            Item.objects.filter(study=study)
+            .order_by("order", "code")
+            .values(
+                "id", "code", "kind", "text", "source_ref", "order", "replaces_id", section_title=F("section__title")
+            )
+        ),
+        item_dimensions=list(
+            Item.dimensions.through.objects.filter(item__study=study).values_list("item_id", "dimension_id")
+        ),
+        rounds=rounds,
+        round_items=list(
+            RoundItem.objects.filter(round__study=study)
+            .order_by("round__number", "order")
+            .values_list("round_id", "item_id", "order")
+        ),
+        statistics=statistics,
+        panelists=list(Panelist.objects.filter(study=study).order_by("pseudonym").values(*PANELIST_FIELDS)),
+        ballots=list(Ballot.objects.filter(round__study=study).values_list("round_id", "panelist_id", "status")),
+        audit=list(
+            AuditEvent.objects.filter(study=study, action__in=AUDIT_ACTIONS)
+            .order_by("created_at", "id")
+            .values("action", "round_id", "item_id", "detail", "created_at")
+        ),
+        generated_at=timezone.now(),
+        ratings=ratings,
+    )
+
+
+def report_data(study: Study, *, with_ratings: bool = False) -> ReportData:
+    """The report of ``study``: its rows read once, then built into one :class:`ReportData`."""
+    return build_report_data(report_source(study, with_ratings=with_ratings))
+
+
+def report_study_by_slug(slug: str) -> Study | None:
+    return Study.objects.filter(slug=slug).first()
+
+
+def report_jobs_latest(study: Study) -> dict[str, ReportJob]:
+    """The newest job of each format for ``study`` (one query)."""
+    latest: dict[str, ReportJob] = {}
+    for job in ReportJob.objects.filter(study=study).order_by("-created_at", "-id")[:50]:
+        latest.setdefault(job.format, job)
+    return latest
+
+
+def report_changed_at(study: Study) -> datetime:
+    """When the report's content last changed: the latest aggregation, audit event, new panelist or
+    edit of the study. A report file built after it is still current."""
+    moments = [
+        study.updated_at,
+        RoundStatistic.objects.filter(round__study=study).aggregate(at=Max("computed_at"))["at"],
+        AuditEvent.objects.filter(study=study).aggregate(at=Max("created_at"))["at"],
+        Panelist.objects.filter(study=study).aggregate(at=Max("created_at"))["at"],
+    ]
+    return max(m for m in moments if m is not None)

@@ -1,0 +1,85 @@
+"""Reads for the statistics: a round's ratings as one long DataFrame, in one query."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from django.db import connections
+
+from surveys.models import Ballot, Dimension, Item, Panelist, Rating, Round, RoundItem, Study
+from surveys.reports.lineage import lineage_roots_from_parents
+from surveys.stats import Scale
+
+RATING_COLUMNS = ["panelist", "item", "dimension", "value", "group", "weight"]
+
+
+def study_scales(study: Study) -> dict[str, Scale]:
+    return {d.key: dimension_scale(d) for d in study.dimensions.all()}
+
+
+def dimension_scale(d: Dimension) -> Scale:
+    return Scale(
+        min=d.scale_min, max=d.scale_max, agree=(d.agree_low, d.agree_high), disagree=(d.disagree_low, d.disagree_high)
+    )
+
+
+def lineage_roots(study: Study) -> dict[int, int]:
+    """Item id -> the id of the first wording in its lineage (Item.replaces followed back)."""
+    return lineage_roots_from_parents(dict(Item.objects.filter(study=study).values_list("pk", "replaces_id")))
+
+
+def round_ratings_frame(round_: Round, *, submitted_only: bool = True) -> pd.DataFrame:
+    """Every rating of the round in one query: panelist, item (lineage root id), dimension key,
+    value (NaN = can't answer), group and weight (mean self-rated expertise).
+
+    Only submitted ballots count unless ``submitted_only`` is False: a draft is work in progress.
+    The ratings are fetched with the queryset's own SQL but without per-row model conversion, into
+    one float array (None becomes NaN): every column is a plain integer, so nothing needs converting.
+    Panelists' group and expertise come from one small query of the panel, not per rating.
+    """
+    ratings = Rating.objects.filter(ballot__round=round_)
+    if submitted_only:
+        ratings = ratings.filter(ballot__status=Ballot.Status.SUBMITTED)
+    query = ratings.values_list("ballot__panelist_id", "round_item__item_id", "dimension_id", "value")
+    sql, params = query.query.get_compiler(using=query.db).as_sql()
+    with connections[query.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        matrix = np.array(cursor.fetchall(), dtype=np.float64).reshape(-1, 4)
+    panel = {
+        pk: (group, _mean_expertise(expertise))
+        for pk, group, expertise in Panelist.objects.filter(study_id=round_.study_id).values_list(
+            "pk", "group", "expertise"
+        )
+    }
+    dimension_keys = dict(Dimension.objects.filter(study_id=round_.study_id).values_list("pk", "key"))
+    panelists = pd.Series(matrix[:, 0].astype(np.int64))
+    frame = pd.DataFrame(
+        {
+            "panelist": panelists.to_numpy(),
+            "item": pd.Series(matrix[:, 1].astype(np.int64)).map(lineage_roots(round_.study)).to_numpy(np.int64),
+            "dimension": pd.Categorical(pd.Series(matrix[:, 2].astype(np.int64)).map(dimension_keys)),
+            "value": matrix[:, 3],
+            "group": pd.Categorical(panelists.map({pk: g for pk, (g, _) in panel.items()}).fillna("")),
+            "weight": panelists.map({pk: w for pk, (_, w) in panel.items()}).fillna(1.0).to_numpy(np.float64),
+        }
+    )
+    return frame[RATING_COLUMNS]
+
+
+def _mean_expertise(expertise: Mapping[str, object] | None) -> float:
+    values = [float(v) for v in (expertise or {}).values() if isinstance(v, int | float)]
+    return sum(values) / len(values) if values else 1.0
+
+
+def round_items_by_root(round_: Round) -> dict[int, RoundItem]:
+    roots = lineage_roots(round_.study)
+    return {roots[ri.item_id]: ri for ri in RoundItem.objects.filter(round=round_)}
+
+
+def round_panel_counts(round_: Round) -> tuple[int, int]:
+    """(experts invited to the round, ballots submitted)."""
+    invited = Panelist.objects.filter(study_id=round_.study_id).exclude(status=Panelist.Status.REVOKED).count()
+    submitted = Ballot.objects.filter(round=round_, status=Ballot.Status.SUBMITTED).count()
+    return invited, submitted

@@ -1,0 +1,1 @@
+"""Writes: one function per use case, atomic, raising domain errors (``<entity>_<verb>``)."""

@@ -1,0 +1,241 @@
+"""Import a panel from CSV: parse and check every row first, then add them all in one transaction.
+
+The file has a header row naming its columns: ``email`` (required), ``name``, ``group`` and
+``language`` (optional, any order, any case). Commas, semicolons and tabs are all accepted as the
+separator, since spreadsheets export whichever their locale prefers.
+
+Nothing is added while any row has an error: the facilitator (or the ``panel_import`` command)
+sees one message per bad row, fixes the file and tries again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from surveys.errors import DomainError
+from surveys.models import Panelist, Study
+from surveys.services.audit import audit_record
+from surveys.services.panel import panelist_create
+
+COLUMNS = ("email", "name", "group", "language")
+MAX_ROWS = 5000
+MAX_LENGTH = {"email": 254, "name": 200, "group": 80, "language": 16}
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
+
+
+@dataclass(frozen=True)
+class PanelRow:
+    """One expert read from the file; ``line`` is the file's line number (the header is line 1)."""
+
+    line: int
+    email: str
+    name: str = ""
+    group: str = ""
+    language: str = "en"
+
+    def as_data(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> PanelRow:
+        """A row kept between the preview and the confirmation (e.g. in the session)."""
+        return cls(
+            line=int(data.get("line", 0)),
+            email=str(data.get("email", "")),
+            name=str(data.get("name", "")),
+            group=str(data.get("group", "")),
+            language=str(data.get("language", "") or "en"),
+        )
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+    email: str = ""
+
+    def render(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+class PanelImportError(DomainError):
+    """The panel file was refused as a whole; ``errors`` has one entry per bad row."""
+
+    def __init__(self, errors: Sequence[RowError]) -> None:
+        self.errors = list(errors)
+        lines = "\n".join(f"  - {e.render()}" for e in self.errors)
+        super().__init__(f"The panel file has {len(self.errors)} bad row(s); nobody was added:\n{lines}")
+
+
+@dataclass(frozen=True)
+class PanelPreview:
+    rows: list[PanelRow]
+    errors: list[RowError]
+
+    @property
+    def is_valid(self) -> bool:
+        return bool(self.rows) and not self.errors
+
+
+def _delimiter(text: str) -> str:
+    """The separator the header row uses most (a comma when it names one column only)."""
+    header = text.splitlines()[0] if text else ""
+    return max(",;\t", key=lambda d: (header.count(d), d == ","))
+
+
+def _check_row(row: PanelRow) -> str | None:
+    """What is wrong with one row on its own, or None."""
+    if not row.email:
+        return "the email is missing"
+    for field in COLUMNS:
+        value = getattr(row, field)
+        if len(value) > MAX_LENGTH[field]:
+            return f"the {field} has {len(value)} characters; the limit is {MAX_LENGTH[field]}"
+    try:
+        validate_email(row.email)
+    except ValidationError:
+        return f"'{row.email}' is not a valid email address"
+    if not LANGUAGE.match(row.language):
+        return f"the language '{row.language}' is not a language code such as en, fr or pt-BR"
+    return None
+
+
+def _check_rows(rows: Iterable[PanelRow]) -> tuple[list[PanelRow], list[RowError]]:
+    """Each row on its own, then duplicates within the file (the first occurrence wins)."""
+    good: list[PanelRow] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for row in rows:
+        problem = _check_row(row)
+        if problem is None and row.email in seen:
+            problem = f"{row.email} is a duplicate of line {seen[row.email]}"
+        if problem is not None:
+            errors.append(RowError(row.line, problem, row.email))
+            continue
+        seen[row.email] = row.line
+        good.append(row)
+    return good, errors
+
+
+EMPTY_FILE = "the file is empty; the first row must name the columns, e.g. email,name,group"
+
+
+def panel_csv_is_empty(text: str) -> bool:
+    """No cell of the file holds anything: it is blank, or separators and quotes only."""
+    records, invalid = _filled_records(text)
+    return invalid is None and not records
+
+
+def _filled_records(text: str) -> tuple[list[tuple[int, list[str]]], RowError | None]:
+    """The CSV records with at least one non-blank cell, each with its line; or why it is not CSV."""
+    text = text.lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text.lstrip()))
+    try:
+        records = [(reader.line_num, record) for record in reader]
+    except csv.Error as exc:
+        return [], RowError(reader.line_num, f"the file is not valid CSV: {exc}")
+    return [(line, record) for line, record in records if any(cell.strip() for cell in record)], None
+
+
+def panel_csv_parse(text: str) -> tuple[list[PanelRow], list[RowError]]:
+    """Read a panel CSV: the rows that look right, and one error per row that does not.
+
+    Pure: it checks each row alone and against the rest of the file, not against the database.
+    Emails are compared trimmed and lower-cased; an empty language means English.
+    """
+    records, invalid = _filled_records(text)
+    if invalid is not None:
+        return [], [invalid]
+    if not records:
+        return [], [RowError(1, EMPTY_FILE)]
+    header_line, header = records[0]
+    names = [cell.strip().lower() for cell in header]
+    unknown = [n for n in names if n not in COLUMNS]
+    if unknown or "email" not in names or len(set(names)) != len(names):
+        problem = (
+            f"unknown column(s) {', '.join(repr(n) for n in unknown)}"
+            if unknown
+            else "a column is named twice"
+            if "email" in names
+            else "there is no 'email' column"
+        )
+        return [], [RowError(header_line, f"{problem}; the columns are {', '.join(COLUMNS)} (email is required)")]
+    body = records[1:]
+    if not body:
+        return [], [RowError(header_line, "the file has a header but no experts")]
+    if len(body) > MAX_ROWS:
+        return [], [RowError(header_line, f"the file has {len(body)} experts; the limit is {MAX_ROWS} per import")]
+    rows, shape_errors = [], []
+    for line, record in body:
+        if len(record) > len(names):
+            shape_errors.append(RowError(line, f"the row has {len(record)} cells; the header names {len(names)}"))
+            continue
+        cells = {name: (record[i].strip() if i < len(record) else "") for i, name in enumerate(names)}
+        rows.append(
+            PanelRow(
+                line=line,
+                email=cells["email"].lower(),
+                name=cells.get("name", ""),
+                group=cells.get("group", ""),
+                language=cells.get("language", "") or "en",
+            )
+        )
+    good, errors = _check_rows(rows)
+    return good, sorted(shape_errors + errors, key=lambda e: e.line)
+
+
+def _on_panel(study: Study, rows: Sequence[PanelRow]) -> list[RowError]:
+    taken = set(study.panelists.filter(email__in=[r.email for r in rows]).values_list("email", flat=True))
+    return [RowError(r.line, f"{r.email} is already on the panel", r.email) for r in rows if r.email in taken]
+
+
+def panel_import_preview(*, study: Study, text: str) -> PanelPreview:
+    """What importing ``text`` would do: the rows to add and every error, nothing written."""
+    rows, errors = panel_csv_parse(text)
+    on_panel = _on_panel(study, rows)
+    refused = {e.line for e in on_panel}
+    return PanelPreview(
+        rows=[r for r in rows if r.line not in refused],
+        errors=sorted(errors + on_panel, key=lambda e: e.line),
+    )
+
+
+@transaction.atomic
+def panel_import(
+    *,
+    study: Study,
+    rows: Sequence[PanelRow],
+    actor: AbstractBaseUser | None = None,
+    actor_label: str = "system",
+) -> list[Panelist]:
+    """Add every row to the panel, or nobody (``PanelImportError`` lists each bad row).
+
+    The rows are checked again here: they may have waited in a session while someone else
+    changed the panel. Raw tokens are not returned: invitations issue each expert's link.
+    """
+    if not rows:
+        raise DomainError("There is nobody to import.")
+    Study.objects.select_for_update().filter(pk=study.pk).first()  # one import of a study at a time
+    good, errors = _check_rows(rows)
+    errors += _on_panel(study, good)
+    if errors:
+        raise PanelImportError(sorted(errors, key=lambda e: e.line))
+    taken = set(study.panelists.values_list("pseudonym", flat=True))  # read once, not once per row
+    created = [
+        panelist_create(
+            study=study, email=r.email, name=r.name, group=r.group, language=r.language, taken_pseudonyms=taken
+        )[0]
+        for r in rows
+    ]
+    audit_record(study=study, action="panel.imported", actor=actor, actor_label=actor_label, added=len(created))
+    return created

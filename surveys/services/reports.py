@@ -1,0 +1,99 @@
+"""Report downloads: request one (queued as a Celery job) and build it (the job's one run).
+
+The database is the work queue (DESIGN.md, "Background work"): a ``ReportJob`` row is claimed
+with a conditional update, ``queued → running``, so two workers never build the same job, and a
+finished job is never rebuilt. A job left ``running`` by a worker that died is claimable again
+after :data:`STALE_AFTER`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from surveys.errors import DomainError
+from surveys.models import ReportJob, Study
+from surveys.reports.formats import FORMATS, render
+from surveys.selectors_reports import report_changed_at, report_data
+
+logger = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(minutes=30)
+PENDING = (ReportJob.Status.QUEUED, ReportJob.Status.RUNNING)
+ERROR_MAX_LENGTH = 2000
+
+
+def report_request(
+    *, study: Study, format: str, user: AbstractBaseUser | AnonymousUser | None = None, force: bool = False
+) -> ReportJob:
+    """Ask for a report file in ``format``; the build is enqueued once this transaction commits.
+
+    A job of the same study and format that is still queued or running is returned instead of a
+    second one. Unless ``force``, so is a finished one built after the study last changed (its
+    last aggregation, audit event or edit): asking again costs nothing.
+    """
+    if format not in FORMATS:
+        raise DomainError(f"Unknown report format {format!r}; choose one of {', '.join(FORMATS)}.")
+    jobs = ReportJob.objects.filter(study=study, format=format).order_by("-created_at", "-id")
+    pending = jobs.filter(status__in=PENDING).first()
+    if pending is not None:
+        return pending
+    if not force:
+        done = jobs.filter(status=ReportJob.Status.DONE).first()
+        if done is not None and done.started_at is not None and done.started_at >= report_changed_at(study):
+            return done
+    requester: Any = user if user is not None and user.is_authenticated else None  # a User model instance
+    with transaction.atomic():
+        job = ReportJob.objects.create(study=study, format=format, requested_by=requester)
+        transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from surveys.tasks import build_report, enqueue  # tasks import services; enqueue lazily
+
+    enqueue(build_report, job_id)  # if the broker is down, the sweep re-sends queued jobs
+
+
+def _claim(job_id: int) -> datetime | None:
+    """Move the job to running if it is queued (or stale); the claim's time, or None if taken."""
+    now = timezone.now()
+    claimable = Q(status=ReportJob.Status.QUEUED) | Q(status=ReportJob.Status.RUNNING, started_at__lt=now - STALE_AFTER)
+    claimed = ReportJob.objects.filter(claimable, pk=job_id).update(
+        status=ReportJob.Status.RUNNING, started_at=now, error=""
+    )
+    return now if claimed else None
+
+
+def report_job_run(*, job_id: int) -> ReportJob | None:
+    """Build the job's file and store it; None when the job is gone, finished or being built.
+
+    A failure marks the job failed with the error, for the page to show; it is not retried.
+    """
+    claimed_at = _claim(job_id)
+    if claimed_at is None:
+        return None
+    job = ReportJob.objects.select_related("study").get(pk=job_id)
+    try:
+        spec = FORMATS[job.format]
+        content = render(report_data(job.study, with_ratings=spec.needs_ratings), job.format)
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        job.file.save(f"{job.study.slug}-report-{job.pk}-{stamp}.{spec.extension}", ContentFile(content), save=False)
+        ReportJob.objects.filter(pk=job.pk, started_at=claimed_at).update(
+            status=ReportJob.Status.DONE, file=job.file.name, finished_at=timezone.now()
+        )
+    except Exception as exc:  # any failure is the job's outcome, shown on the page
+        logger.exception("Report job %s (%s, %s) failed", job.pk, job.study.slug, job.format)
+        message = f"{type(exc).__name__}: {exc}"[:ERROR_MAX_LENGTH]
+        ReportJob.objects.filter(pk=job.pk, started_at=claimed_at).update(
+            status=ReportJob.Status.FAILED, error=message, finished_at=timezone.now()
+        )
+    job.refresh_from_db()
+    return job

@@ -1,0 +1,149 @@
+"""Edits of a draft round's items before it opens: reword (keeping the lineage), drop, add back.
+
+A round's items are fixed once it opens, so every function here refuses a round that is not a draft.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max
+
+from surveys.errors import DomainError
+from surveys.models import Item, Round, RoundItem
+from surveys.selectors_stats import lineage_roots
+from surveys.services.audit import audit_record
+
+CODE_MAX_LENGTH = 16
+CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def check_code(code: str) -> None:
+    """An item code is short and plain, since it appears in reports and file names (e.g. C9, R2r2)."""
+    if len(code) > CODE_MAX_LENGTH or not CODE.match(code):
+        raise DomainError(
+            f"The code '{code}' is not usable: use letters, digits, '.', '_' or '-', at most {CODE_MAX_LENGTH}."
+        )
+
+
+def _locked_draft(round_: Round, doing: str) -> Round:
+    locked = Round.objects.select_for_update(of=("self",)).select_related("study").get(pk=round_.pk)
+    if locked.status != Round.Status.DRAFT:
+        raise DomainError(f"Round {locked.number} is {locked.status}; items can be {doing} only before it opens.")
+    return locked
+
+
+def round_item_append(round_: Round, item: Item) -> RoundItem:
+    """Put ``item`` last in ``round_`` (the caller holds the draft round's lock)."""
+    last = RoundItem.objects.filter(round=round_).aggregate(last=Max("order"))["last"] or 0
+    return RoundItem.objects.create(round=round_, item=item, order=last + 1)
+
+
+@transaction.atomic
+def item_reword(
+    *,
+    round: Round,
+    item: Item,
+    text: str,
+    code: str | None = None,
+    actor: AbstractBaseUser | None = None,
+    actor_label: str = "system",
+) -> Item:
+    """Replace ``item`` in a draft round by a reworded item whose ``replaces`` keeps the lineage.
+
+    An item that no earlier round asked (say, one added from a suggestion for this round) has no
+    ratings to keep apart, so its wording is corrected in place instead of starting a new item.
+    """
+    round_ = _locked_draft(round, "reworded")
+    text = text.strip()
+    if not text:
+        raise DomainError(f"The new wording of {item.code} is empty.")
+    round_item = RoundItem.objects.filter(round=round_, item=item).first()
+    if round_item is None:
+        raise DomainError(f"{item.code} is not in round {round_.number}.")
+    code = (code or "").strip()
+    if code:
+        check_code(code)
+    if code and code != item.code and Item.objects.filter(study_id=item.study_id, code=code).exists():
+        raise DomainError(f"The code {code} is taken in this study.")
+    if text == item.text and code in ("", item.code):
+        raise DomainError(f"The new wording of {item.code} is the same as the old one.")
+    if not RoundItem.objects.filter(item=item).exclude(round=round_).exists():
+        before = item.text
+        item.text, item.code = text, code or item.code
+        item.save(update_fields=["text", "code"])
+        audit_record(
+            study=round_.study, action="item.edited", actor=actor, actor_label=actor_label, round=round_, item=item,
+            before=before,
+        )  # fmt: skip
+        return item
+    code = code or _next_code(item)
+    if code == item.code:
+        raise DomainError(f"The reworded item needs a code other than {item.code}.")
+    new = Item.objects.create(
+        study_id=item.study_id, code=code, kind=item.kind, section_id=item.section_id, text=text,
+        source_ref=item.source_ref, order=item.order, replaces=item,
+    )  # fmt: skip
+    new.dimensions.set(item.dimensions.all())
+    round_item.item = new
+    round_item.save(update_fields=["item"])
+    audit_record(
+        study=round_.study, action="item.reworded", actor=actor, actor_label=actor_label, round=round_, item=new,
+        replaces=item.code,
+    )  # fmt: skip
+    return new
+
+
+def _next_code(item: Item) -> str:
+    """C7 -> C7r2, C7r2 -> C7r3: a reworded item's code says which it rewords."""
+    base, _, rev = item.code.partition("r")
+    number = int(rev) + 1 if rev.isdigit() else 2
+    taken = set(Item.objects.filter(study_id=item.study_id).values_list("code", flat=True))
+    while f"{base}r{number}" in taken:
+        number += 1
+    return f"{base}r{number}"
+
+
+@transaction.atomic
+def round_item_drop(
+    *, round: Round, item: Item, actor: AbstractBaseUser | None = None, actor_label: str = "system"
+) -> None:
+    """Take ``item`` out of a draft round (it stays in the study and can be added back)."""
+    round_ = _locked_draft(round, "dropped")
+    round_item = RoundItem.objects.filter(round=round_, item=item).first()
+    if round_item is None:
+        raise DomainError(f"{item.code} is not in round {round_.number}.")
+    if not RoundItem.objects.filter(round=round_).exclude(pk=round_item.pk).exists():
+        raise DomainError(f"{item.code} is the last item of round {round_.number}; a round needs at least one item.")
+    round_item.delete()
+    audit_record(
+        study=round_.study, action="item.dropped", actor=actor, actor_label=actor_label, round=round_, item=item
+    )
+
+
+@transaction.atomic
+def round_item_add(
+    *, round: Round, item: Item, actor: AbstractBaseUser | None = None, actor_label: str = "system"
+) -> RoundItem:
+    """Add an item of the study to a draft round, last; e.g. one that was dropped or decided.
+
+    Refused when a wording of the same item (its lineage) is in the round already, and for open
+    questions, which are asked in round 1 only.
+    """
+    round_ = _locked_draft(round, "added")
+    if item.study_id != round_.study_id:
+        raise DomainError(f"{item.code} belongs to another study.")
+    if item.is_open and round_.number > 1:
+        raise DomainError(f"{item.code} is an open question; open questions are asked in round 1 only.")
+    roots = lineage_roots(round_.study)
+    present = {
+        roots.get(item_id): code
+        for item_id, code in RoundItem.objects.filter(round=round_).values_list("item_id", "item__code")
+    }
+    if roots.get(item.pk) in present:
+        raise DomainError(f"{item.code} is in round {round_.number} already (as {present[roots.get(item.pk)]}).")
+    round_item = round_item_append(round_, item)
+    audit_record(study=round_.study, action="item.added", actor=actor, actor_label=actor_label, round=round_, item=item)
+    return round_item

@@ -1,0 +1,261 @@
+"""The round lifecycle: create, open (round 1 freezes the consensus rule), close, and the next round.
+
+Every move writes an audit event. A round goes ``draft → open → closed → aggregated`` and never
+back: an illegal move raises :class:`~surveys.errors.IllegalTransition`, which says where the round
+is and where it can go. Aggregation itself lives in :mod:`surveys.services.aggregation`; the edits
+of a draft round's items (reword, drop, add) live in :mod:`surveys.services.round_items`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from surveys.errors import DomainError
+from surveys.models import Item, ItemStatistic, Round, RoundItem, Study
+from surveys.services.audit import audit_record
+from surveys.services.round_items import item_reword
+from surveys.stats import RuleError, parse_consensus_rule, parse_stopping_rule
+
+__all__ = [
+    "CarryForward",
+    "item_reword",  # re-exported: callers import it from here
+    "round_aggregate_request",
+    "round_carry_forward",
+    "round_close",
+    "round_create",
+    "round_deadline_set",
+    "round_next",
+    "round_open",
+    "rounds_close_due",
+]
+
+
+def _check_deadline(number: int, closes_at: datetime | None) -> None:
+    if closes_at is not None and closes_at <= timezone.now():
+        raise DomainError(
+            f"Round {number} cannot have a deadline in the past ({closes_at:%Y-%m-%d %H:%M} UTC); choose a later one."
+        )
+
+
+def _build_round(study: Study, items: list[Item] | None, closes_at: datetime | None) -> Round:
+    if study.status == Study.Status.FINISHED:
+        raise DomainError(f"Study '{study.slug}' is finished; it takes no new round.")
+    if study.rounds.exclude(status__in=[Round.Status.CLOSED, Round.Status.AGGREGATED]).exists():
+        raise DomainError(f"Study '{study.slug}' already has a round that is not closed; close it first.")
+    number = (study.rounds.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    _check_deadline(number, closes_at)
+    chosen = list(study.items.order_by("order", "code")) if items is None else items
+    if not chosen:
+        raise DomainError(f"Round {number} of '{study.slug}' would hold no items.")
+    round_ = Round.objects.create(study=study, number=number, closes_at=closes_at)
+    RoundItem.objects.bulk_create(
+        RoundItem(round=round_, item=item, order=position) for position, item in enumerate(chosen, start=1)
+    )
+    return round_
+
+
+@transaction.atomic
+def round_create(
+    *,
+    study: Study,
+    items: list[Item] | None = None,
+    closes_at: datetime | None = None,
+    actor: AbstractBaseUser | None = None,
+    actor_label: str = "system",
+) -> Round:
+    """A draft round holding ``items`` (default: every item of the study), in their order."""
+    round_ = _build_round(study, items, closes_at)
+    codes = list(round_.round_items.order_by("order").values_list("item__code", flat=True))
+    audit_record(study=study, action="round.created", actor=actor, actor_label=actor_label, round=round_, items=codes)
+    return round_
+
+
+@transaction.atomic
+def round_open(
+    *,
+    round: Round,
+    actor: AbstractBaseUser | None = None,
+    actor_label: str = "system",
+    closes_at: datetime | None = None,
+) -> Round:
+    """Open a draft round (optionally setting its deadline). Opening round 1 freezes the rules."""
+    round_ = Round.objects.select_for_update().select_related("study").get(pk=round.pk)
+    study = round_.study
+    round_.move_to(Round.Status.OPEN)
+    if study.status == Study.Status.FINISHED:
+        raise DomainError(f"Study '{study.slug}' is finished; its rounds can no longer open.")
+    if closes_at is not None:
+        round_.closes_at = closes_at
+    _check_deadline(round_.number, round_.closes_at)
+    if not round_.round_items.exists():
+        raise DomainError(f"Round {round_.number} holds no items; add items before opening it.")
+    now = timezone.now()
+    round_.opened_at = now
+    round_.save(update_fields=["status", "opened_at", "closes_at"])
+    if not study.is_rule_frozen:
+        try:
+            parse_consensus_rule(study.consensus_rule)
+            parse_stopping_rule(study.stopping_rule)
+        except RuleError as exc:
+            raise DomainError(f"Study '{study.slug}' has an invalid rule ({exc.field}): {exc}") from exc
+        study.consensus_rule_frozen_at = now
+        study.move_to(Study.Status.RUNNING)
+        study.save(update_fields=["consensus_rule_frozen_at", "status"])
+        audit_record(
+            study=study,
+            action="study.rule_frozen",
+            actor=actor,
+            actor_label=actor_label,
+            round=round_,
+            consensus_rule=study.consensus_rule,
+        )
+    audit_record(study=study, action="round.opened", actor=actor, actor_label=actor_label, round=round_)
+    return round_
+
+
+@transaction.atomic
+def round_deadline_set(
+    *, round: Round, closes_at: datetime | None, actor: AbstractBaseUser | None = None, actor_label: str = "system"
+) -> Round:
+    """Set or clear the deadline of a draft or open round; an open round closes itself then."""
+    round_ = Round.objects.select_for_update(of=("self",)).select_related("study").get(pk=round.pk)
+    if round_.status not in (Round.Status.DRAFT, Round.Status.OPEN):
+        raise DomainError(f"Round {round_.number} is {round_.status}; its deadline can no longer change.")
+    _check_deadline(round_.number, closes_at)
+    round_.closes_at = closes_at
+    round_.save(update_fields=["closes_at"])
+    audit_record(
+        study=round_.study, action="round.deadline_set", actor=actor, actor_label=actor_label, round=round_,
+        closes_at=closes_at.isoformat() if closes_at else None,
+    )  # fmt: skip
+    return round_
+
+
+def _claim_close(round_id: int, *, due_only: bool) -> bool:
+    """Close the round with a conditional update; True only for the caller that won the claim.
+
+    The UPDATE takes the row lock, so it waits for any ballot transaction that holds the round
+    ``FOR UPDATE``: a ballot is either saved before the close or refused after it, never half in.
+    """
+    now = timezone.now()
+    claim = Round.objects.filter(pk=round_id, status=Round.Status.OPEN)
+    if due_only:
+        claim = claim.filter(closes_at__lte=now)
+    return claim.update(status=Round.Status.CLOSED, closed_at=now) == 1
+
+
+@transaction.atomic
+def round_close(
+    *, round: Round, actor: AbstractBaseUser | None = None, actor_label: str = "system", aggregate: bool = True
+) -> Round:
+    """Close an open round by hand and enqueue its aggregation once the close commits.
+
+    Closing twice, or a round that never opened, is an error.
+    """
+    if not _claim_close(round.pk, due_only=False):
+        current = Round.objects.get(pk=round.pk)
+        current.move_to(Round.Status.CLOSED)  # raises IllegalTransition with the current state
+    closed = Round.objects.select_related("study").get(pk=round.pk)
+    audit_record(study=closed.study, action="round.closed", actor=actor, actor_label=actor_label, round=closed)
+    if aggregate:
+        from surveys.tasks import schedule_aggregation  # tasks import services; enqueue lazily
+
+        schedule_aggregation(closed)
+    return closed
+
+
+@transaction.atomic
+def round_aggregate_request(*, round: Round) -> None:
+    """Queue the (re)computation of a closed round's statistics, e.g. after a failed run."""
+    round_ = Round.objects.select_related("study").get(pk=round.pk)
+    if round_.status not in (Round.Status.CLOSED, Round.Status.AGGREGATED):
+        raise DomainError(f"Round {round_.number} is {round_.status}; close it before computing its statistics.")
+    from surveys.tasks import schedule_aggregation  # tasks import services; enqueue lazily
+
+    schedule_aggregation(round_)
+
+
+def rounds_close_due() -> list[Round]:
+    """Close every open round whose deadline has passed (the beat task). Safe to run concurrently."""
+    closed = []
+    due = Round.objects.filter(status=Round.Status.OPEN, closes_at__lte=timezone.now()).values_list("pk", flat=True)
+    for round_id in due:
+        with transaction.atomic():
+            if _claim_close(round_id, due_only=True):
+                round_ = Round.objects.select_related("study").get(pk=round_id)
+                audit_record(study=round_.study, action="round.closed", actor_label="deadline", round=round_)
+                closed.append(round_)
+    return closed
+
+
+@dataclass(frozen=True)
+class CarryForward:
+    """Which items of an aggregated round go on, and which were decided (consensus in or out)."""
+
+    carried: list[Item]
+    decided: list[tuple[Item, str]]
+
+
+def round_carry_forward(round_: Round) -> CarryForward:
+    """Items with no consensus on some dimension carry over; items decided on every dimension retire.
+
+    Verdicts are the whole panel's (group ``""``) on the dimensions that count toward consensus
+    (not, e.g., confidence). An item whose ratings were all "can't answer" has no verdict and
+    carries over. Open questions are asked in round 1 only.
+    """
+    if round_.status != Round.Status.AGGREGATED:
+        raise DomainError(f"Round {round_.number} is {round_.status}; aggregate it before carrying items forward.")
+    verdicts: dict[int, set[str]] = {}
+    decisive = ItemStatistic.objects.filter(round=round_, group="", dimension__is_consensus_dimension=True)
+    for round_item_id, verdict in decisive.values_list("round_item_id", "verdict"):
+        verdicts.setdefault(round_item_id, set()).add(verdict)
+    carried, decided = [], []
+    for round_item in round_.round_items.select_related("item").order_by("order"):
+        item = round_item.item
+        found = verdicts.get(round_item.pk, {""})
+        if item.is_open:
+            continue
+        if found <= {"in", "out"}:
+            decided.append((item, "in" if found == {"in"} else "out" if found == {"out"} else "mixed"))
+        else:
+            carried.append(item)
+    return CarryForward(carried=carried, decided=decided)
+
+
+@transaction.atomic
+def round_next(
+    *,
+    study: Study,
+    drop: list[Item] | None = None,
+    add: list[Item] | None = None,
+    closes_at: datetime | None = None,
+    actor: AbstractBaseUser | None = None,
+    actor_label: str = "system",
+) -> Round:
+    """Create the next round as a draft: the carried items, less ``drop``, plus ``add``.
+
+    Rewording (``item_reword``) and adding happen before the facilitator opens it.
+    """
+    last = study.rounds.order_by("-number").first()
+    if last is None:
+        raise DomainError(f"Study '{study.slug}' has no round yet; create round 1 first.")
+    plan = round_carry_forward(last)
+    dropped = {i.pk for i in drop or []}
+    items = [i for i in plan.carried if i.pk not in dropped]
+    items += [i for i in add or [] if i.pk not in {x.pk for x in items}]
+    if not items:
+        raise DomainError(
+            f"Every item of round {last.number} was decided or dropped, so round {last.number + 1} would hold "
+            "no items; the study can stop here."
+        )
+    new_round = _build_round(study, items, closes_at)
+    audit_record(
+        study=study, action="round.created", actor=actor, actor_label=actor_label, round=new_round,
+        carried=[i.code for i in items], decided={i.code: v for i, v in plan.decided}, dropped=sorted(dropped),
+    )  # fmt: skip
+    return new_round

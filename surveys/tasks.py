@@ -1,0 +1,170 @@
+"""Celery tasks: thin, take ids, idempotent. Each loads by id and calls one service."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import Task, shared_task
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from surveys.models import Ballot, ReportJob, Round
+from surveys.services.aggregation import round_aggregate
+from surveys.services.mail import invitations_send, reminders_send, thank_you_missing, thank_you_send
+from surveys.services.rounds import rounds_close_due
+
+LIVE_DEBOUNCE_SECONDS = 5
+# A round closed longer ago than this and still not aggregated lost its task (e.g. Redis was down).
+SWEEP_GRACE = timedelta(minutes=1)
+# Thank-you mails lost the same way are still sent if the submission is at most this old.
+THANK_YOU_SWEEP_WINDOW = timedelta(days=2)
+log = logging.getLogger(__name__)
+
+
+def enqueue(task: Task, *args: object, countdown: float | None = None) -> bool:
+    """Send a task; if the broker is down, log it and return False instead of failing the caller.
+
+    The database is the source of truth: what the task would do is derivable from it, and the
+    periodic ``sweep_pending`` sends it again once the broker is back.
+    """
+    try:
+        task.apply_async(args, countdown=countdown)
+    except (BrokerError, ConnectionError, OSError) as exc:
+        log.warning("broker unavailable; %s%s left for the sweep: %s", task.name, args, exc)
+        return False
+    return True
+
+
+@shared_task(name="surveys.tasks.close_due_rounds")
+def close_due_rounds() -> list[int]:
+    """Periodic (celery beat): close every open round whose deadline has passed, then aggregate it."""
+    closed = [r.pk for r in rounds_close_due()]
+    for round_id in closed:
+        enqueue(aggregate_round, round_id)
+    return closed
+
+
+@shared_task(name="surveys.tasks.sweep_pending")
+def sweep_pending() -> dict[str, list[int]]:
+    """Periodic: re-send work whose task was lost, e.g. while the broker was down.
+
+    Rounds closed a while ago but not aggregated get their aggregation; open live rounds still
+    marked stale get their recomputation; report jobs still queued get built; experts who submitted
+    in the last two days (not synthetic ones) and were not thanked get their thank-you. Every one of
+    these tasks is idempotent (mail is sent once per expert, round and kind), so a duplicate does no
+    harm.
+    """
+    due = timezone.now() - SWEEP_GRACE
+    closed = list(Round.objects.filter(status=Round.Status.CLOSED, closed_at__lte=due).values_list("pk", flat=True))
+    stale = list(
+        Round.objects.filter(status=Round.Status.OPEN, is_live_feedback=True, is_live_stale=True).values_list(
+            "pk", flat=True
+        )
+    )
+    for round_id in closed:
+        enqueue(aggregate_round, round_id)
+    for round_id in stale:
+        enqueue(aggregate_round_live, round_id)
+    reports = list(
+        ReportJob.objects.filter(status=ReportJob.Status.QUEUED, created_at__lte=due).values_list("pk", flat=True)
+    )
+    for job_id in reports:
+        enqueue(build_report, job_id)
+    thanks = thank_you_missing(submitted_after=timezone.now() - THANK_YOU_SWEEP_WINDOW, submitted_before=due)
+    for ballot_id in thanks:
+        enqueue(send_thank_you, ballot_id)
+    return {"aggregate": closed, "live": stale, "reports": reports, "thanks": thanks}
+
+
+@shared_task(name="surveys.tasks.aggregate_round", acks_late=True)
+def aggregate_round(round_id: int) -> int | None:
+    """Final aggregation of a closed round; running it again replaces the same set."""
+    round_ = Round.objects.filter(pk=round_id).first()
+    if round_ is None or round_.status not in (Round.Status.CLOSED, Round.Status.AGGREGATED):
+        return None
+    return round_aggregate(round=round_).pk
+
+
+@shared_task(name="surveys.tasks.aggregate_round_live")
+def aggregate_round_live(round_id: int) -> bool:
+    """Live feedback, debounced: a burst of submissions leads to one recomputation.
+
+    Each submission marks the round stale and enqueues this task with a countdown. The first run
+    claims the mark with a conditional update and recomputes; later runs find nothing to claim.
+    """
+    claimed = Round.objects.filter(pk=round_id, status=Round.Status.OPEN, is_live_stale=True).update(
+        is_live_stale=False
+    )
+    if not claimed:
+        return False
+    round_aggregate(round=Round.objects.get(pk=round_id), live=True)
+    return True
+
+
+def schedule_live_feedback(round_: Round) -> None:
+    """Called inside a submission's transaction: mark stale, enqueue once it commits."""
+    if not round_.is_live_feedback:
+        return
+    Round.objects.filter(pk=round_.pk).update(is_live_stale=True)
+    transaction.on_commit(lambda: enqueue(aggregate_round_live, round_.pk, countdown=LIVE_DEBOUNCE_SECONDS))
+
+
+def schedule_aggregation(round_: Round) -> None:
+    """Enqueue the final aggregation once the closing transaction commits."""
+    transaction.on_commit(lambda: enqueue(aggregate_round, round_.pk))
+
+
+@shared_task(name="surveys.tasks.build_report", acks_late=True)
+def build_report(job_id: int) -> str | None:
+    """Build a requested report file. Claims the job (queued → running) first, so a finished or
+    running job is left alone; returns the job's final status, or None when it was not claimed."""
+    from surveys.services.reports import report_job_run  # the service enqueues this task lazily
+
+    job = report_job_run(job_id=job_id)
+    return job.status if job is not None else None
+
+
+# --- Email to the panel (surveys/services/mail.py). Each send claims a DeliveryLog row first, so a
+# retried or duplicated task sends nothing twice; a failed send releases its claim and the task
+# retries for just those experts.
+MAIL_RETRY_SECONDS = 60
+MAIL_MAX_RETRIES = 5
+
+
+class MailNotSent(Exception):
+    """Some emails of a batch failed; the retry sends only those (the rest are logged as sent)."""
+
+
+def _mail_task(task, outcome) -> int:  # type: ignore[no-untyped-def]
+    if outcome.failed:
+        raise task.retry(exc=MailNotSent(outcome.describe()), countdown=MAIL_RETRY_SECONDS)
+    return len(outcome.sent)
+
+
+@shared_task(name="surveys.tasks.send_invitations", bind=True, acks_late=True, max_retries=MAIL_MAX_RETRIES)
+def send_invitations(self, round_id: int) -> int:  # type: ignore[no-untyped-def]
+    """Invite the panel to an open round; returns how many were sent now."""
+    round_ = Round.objects.filter(pk=round_id, status=Round.Status.OPEN).first()
+    if round_ is None:  # closed (or deleted) meanwhile: nothing to invite to
+        return 0
+    return _mail_task(self, invitations_send(round=round_))
+
+
+@shared_task(name="surveys.tasks.send_reminders", bind=True, acks_late=True, max_retries=MAIL_MAX_RETRIES)
+def send_reminders(self, round_id: int) -> int:  # type: ignore[no-untyped-def]
+    """Remind those who have not submitted in an open round; returns how many were sent now."""
+    round_ = Round.objects.filter(pk=round_id, status=Round.Status.OPEN).first()
+    if round_ is None:
+        return 0
+    return _mail_task(self, reminders_send(round=round_))
+
+
+@shared_task(name="surveys.tasks.send_thank_you", bind=True, acks_late=True, max_retries=MAIL_MAX_RETRIES)
+def send_thank_you(self, ballot_id: int) -> int:  # type: ignore[no-untyped-def]
+    """Thank an expert for a submitted ballot."""
+    ballot = Ballot.objects.filter(pk=ballot_id).first()
+    if ballot is None:
+        return 0
+    return _mail_task(self, thank_you_send(ballot=ballot))

@@ -1,0 +1,230 @@
+"""Pages an expert reaches through their personal invitation link.
+
+The link ``/e/<token>/`` only opens a session: the session keeps the panelist's id (never the
+token) under a fresh session key, and the expert is sent on to token-free URLs, so the token is not
+in later URLs, the history or Referer headers. Every other page finds the expert through the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from surveys import selectors_expert as reads
+from surveys.errors import DomainError
+from surveys.forms.profile import ProfileForm
+from surveys.forms.questionnaire import parse_answers, questionnaire_view
+from surveys.models import Ballot, Panelist
+from surveys.models.ballots import RATIONALE_MAX_LENGTH
+from surveys.ratelimit import FailureLimit
+from surveys.services import experts
+from surveys.services.ballots import BallotRefused, ballot_reopen, ballot_start
+
+SESSION_KEY = "delphi_panelist_id"
+
+View = Callable[..., HttpResponse]
+
+
+def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    """Render an expert page with its flash messages as ``notices``.
+
+    base.html lists messages in a ``<ul role="status">``, whose role strips the list's semantics (axe
+    "listitem", serious); these pages show them in a status region around a plain list instead.
+    """
+    context = {**context, "notices": list(messages.get_messages(request)), "messages": ()}
+    return render(request, template, context, status=status)
+
+
+def token_guess_limit() -> FailureLimit:
+    """Wrong invitation links allowed per client address and window (settings, read per request)."""
+    return FailureLimit("token", settings.DELPHI_TOKEN_GUESS_LIMIT, settings.DELPHI_TOKEN_GUESS_WINDOW_S)
+
+
+def invalid_link(request: HttpRequest) -> HttpResponse:
+    # The same page and status for unknown, expired and revoked tokens: it reveals nothing.
+    return render(request, "surveys/expert/invalid_link.html", status=404)
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return render(request, "surveys/expert/not_found.html", status=404)
+
+
+def expert_required(view: View) -> View:
+    """The session's panelist, while still on the panel; otherwise the invalid-link page. Never cached."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        panelist = reads.panelist_for_session(request.session.get(SESSION_KEY))
+        if panelist is None:
+            return invalid_link(request)
+        return view(request, panelist, *args, **kwargs)
+
+    return never_cache(wrapper)
+
+
+@never_cache
+@require_GET
+def entry(request: HttpRequest, token: str) -> HttpResponse:
+    limit = token_guess_limit()
+    retry_after = limit.retry_after(request)
+    if retry_after is not None:
+        response = render(request, "surveys/expert/too_many_attempts.html", status=429)
+        response["Retry-After"] = str(retry_after)
+        return response
+    panelist = reads.panelist_by_invitation(token)
+    if panelist is None:
+        limit.record_failure(request)
+        return invalid_link(request)
+    request.session.cycle_key()  # a new session key: nothing set before the link carries over
+    request.session[SESSION_KEY] = panelist.pk
+    return redirect("surveys:expert_welcome")
+
+
+@require_GET
+@expert_required
+def welcome(request: HttpRequest, panelist: Panelist) -> HttpResponse:
+    context = {"study": panelist.study, "panelist": panelist, "round": reads.current_round(panelist)}
+    return _page(request, "surveys/expert/welcome.html", context)
+
+
+@require_POST
+@expert_required
+def consent(request: HttpRequest, panelist: Panelist) -> HttpResponse:
+    try:
+        experts.panelist_consent(panelist=panelist)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect("surveys:expert_welcome")
+    return redirect("surveys:expert_profile")
+
+
+@require_http_methods(["GET", "POST"])
+@expert_required
+def profile(request: HttpRequest, panelist: Panelist) -> HttpResponse:
+    if panelist.consent_at is None:
+        return redirect("surveys:expert_welcome")
+    form = ProfileForm(request.POST or None, sections=reads.study_sections(panelist.study_id), panelist=panelist)
+    if request.method == "POST" and form.is_valid():
+        try:
+            experts.panelist_profile_update(
+                panelist=panelist,
+                group=form.cleaned_data["group"],
+                years_experience=form.cleaned_data["years_experience"],
+                expertise=form.expertise(),
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("surveys:expert_round")
+    context = {"study": panelist.study, "form": form, "groups": reads.panel_groups(panelist.study_id)}
+    return _page(request, "surveys/expert/profile.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@expert_required
+def current_round(request: HttpRequest, panelist: Panelist) -> HttpResponse:
+    """The study's current round: the expert's ballot in it, or a page to begin it."""
+    if panelist.consent_at is None:
+        return redirect("surveys:expert_welcome")
+    round_ = reads.current_round(panelist)
+    ballot = reads.ballot_in_round(panelist, round_) if round_ is not None else None
+    if ballot is not None:
+        return redirect("surveys:expert_ballot", ballot_id=ballot.pk)
+    if request.method == "POST" and round_ is not None:
+        try:
+            ballot = ballot_start(panelist=panelist, round=round_)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+            return redirect("surveys:expert_round")
+        return redirect("surveys:expert_ballot", ballot_id=ballot.pk)
+    return _page(request, "surveys/expert/round.html", {"study": panelist.study, "round": round_})
+
+
+def _render_ballot(
+    request: HttpRequest,
+    ballot: Ballot,
+    *,
+    posted: Any = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    view = questionnaire_view(reads.questionnaire_data(ballot), posted=posted, errors=errors)
+    context = {"q": view, "study": ballot.round.study, "round": ballot.round, "rationale_max": RATIONALE_MAX_LENGTH}
+    context["open_max"] = experts.OPEN_ANSWER_MAX_LENGTH
+    return _page(request, "surveys/expert/questionnaire.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@expert_required
+def ballot_page(request: HttpRequest, panelist: Panelist, ballot_id: int) -> HttpResponse:
+    """The questionnaire. A post (the Save or Submit button, which work without JavaScript) saves
+    the whole form; a refused post shows the page again with what was typed and what was wrong."""
+    ballot = reads.expert_ballot(panelist, ballot_id)
+    if ballot is None:
+        return _not_found(request)
+    if request.method == "GET":
+        return _render_ballot(request, ballot)
+    parsed = parse_answers(request.POST)
+    submit = request.POST.get("action") == "submit"
+    if parsed.errors:
+        return _render_ballot(request, ballot, posted=request.POST, errors=parsed.errors, status=400)
+    try:
+        experts.answers_save(
+            panelist=panelist, round=ballot.round, entries=parsed.entries, rationales=parsed.rationales,
+            open_answers=parsed.open_answers, submit=submit,
+        )  # fmt: skip
+    except BallotRefused as exc:
+        return _render_ballot(request, ballot, posted=request.POST, errors=exc.errors, status=400)
+    except DomainError as exc:  # closed round, submitted ballot, nothing to submit: shown as stored
+        messages.error(request, str(exc))
+        ballot = reads.expert_ballot(panelist, ballot_id) or ballot
+        return _render_ballot(request, ballot, status=400 if ballot.round.is_open else 409)
+    messages.success(request, "Your answers are submitted. Thank you!" if submit else "Your answers are saved.")
+    return redirect("surveys:expert_ballot", ballot_id=ballot.pk)
+
+
+@require_POST
+@expert_required
+def autosave(request: HttpRequest, panelist: Panelist, ballot_id: int) -> JsonResponse:
+    """Save one item as the expert answers it (the page's script); the same service as the Save button."""
+    ballot = reads.expert_ballot(panelist, ballot_id)
+    if ballot is None:
+        return JsonResponse({"message": "Not found."}, status=404)
+    parsed = parse_answers(request.POST)
+    if parsed.errors:
+        return JsonResponse({"message": "Not saved.", "errors": parsed.errors}, status=400)
+    try:
+        experts.answers_save(
+            panelist=panelist, round=ballot.round, entries=parsed.entries, rationales=parsed.rationales,
+            open_answers=parsed.open_answers,
+        )  # fmt: skip
+    except BallotRefused as exc:
+        return JsonResponse({"message": "Not saved.", "errors": exc.errors}, status=400)
+    except DomainError as exc:
+        return JsonResponse({"message": str(exc)}, status=409)
+    answered, total = reads.ballot_progress(ballot)
+    return JsonResponse({"message": "Saved.", "answered": answered, "total": total})
+
+
+@require_POST
+@expert_required
+def reopen(request: HttpRequest, panelist: Panelist, ballot_id: int) -> HttpResponse:
+    ballot = reads.expert_ballot(panelist, ballot_id)
+    if ballot is None:
+        return _not_found(request)
+    try:
+        ballot_reopen(panelist=panelist, round=ballot.round)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Your ballot is open again: revise your answers, then submit them again.")
+    return redirect("surveys:expert_ballot", ballot_id=ballot.pk)

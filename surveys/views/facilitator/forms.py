@@ -1,0 +1,109 @@
+"""Forms that parse the facilitator's input; the services check the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from surveys.models import Dimension, Item, Section, Study
+from surveys.services.panel_import import MAX_LENGTH
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+
+
+class ConfirmForm(forms.Form):
+    confirm = forms.BooleanField(
+        required=True,
+        label="I have read the above and want to go ahead.",
+        error_messages={"required": "Tick the box to confirm."},
+    )
+
+
+def _deadline_field() -> forms.DateTimeField:
+    return forms.DateTimeField(
+        required=False,
+        label="Closes at (UTC, optional)",
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        help_text="The round closes itself then.",
+    )
+
+
+class DeadlineConfirmForm(ConfirmForm):
+    closes_at = _deadline_field()
+    field_order = ["closes_at", "confirm"]
+
+
+class OpenRoundForm(DeadlineConfirmForm):
+    send_invitations = forms.BooleanField(
+        required=False, initial=True, label="Email the invitations now (each expert gets a new personal link)."
+    )
+    field_order = ["closes_at", "send_invitations", "confirm"]
+
+
+class DeadlineForm(forms.Form):
+    closes_at = _deadline_field()
+
+
+class RewordForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, label="New wording")
+    code = forms.CharField(required=False, max_length=16, label="New code (optional)")
+
+
+class SuggestionAcceptForm(forms.Form):
+    text = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=4000, label="Wording (edit if needed)"
+    )
+    code = forms.CharField(required=False, max_length=16, label="Code")
+    kind = forms.ChoiceField(
+        required=False, choices=[(v, label) for v, label in Item.Kind.choices if v != Item.Kind.OPEN]
+    )
+    section = forms.ModelChoiceField(queryset=Section.objects.none(), required=False)
+    dimensions = forms.ModelMultipleChoiceField(
+        queryset=Dimension.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, study: Study, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["section"].queryset = Section.objects.filter(study=study)  # type: ignore[attr-defined]
+        self.fields["dimensions"].queryset = Dimension.objects.filter(study=study)  # type: ignore[attr-defined]
+
+
+class PanelistForm(forms.Form):
+    email = forms.EmailField(max_length=MAX_LENGTH["email"])
+    name = forms.CharField(required=False, max_length=MAX_LENGTH["name"])
+    group = forms.CharField(required=False, max_length=MAX_LENGTH["group"], help_text="Region or stakeholder type.")
+    language = forms.CharField(required=False, max_length=MAX_LENGTH["language"], initial="en")
+
+
+class PanelUploadForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="Columns: email (required), name, group, language. UTF-8.")
+
+    def clean_file(self) -> str:
+        """The file's text (UTF-8, with or without a byte-order mark)."""
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise forms.ValidationError(
+                "The file is not UTF-8 text; save it as 'CSV UTF-8' from your spreadsheet and upload it again."
+            ) from exc
+
+
+class MessageTemplateForm(forms.Form):
+    subject = forms.CharField(max_length=200)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 14}), max_length=10000)
+
+
+def first_error(form: forms.Form) -> str:
+    """The form's errors as one line for a message."""
+    return "; ".join(
+        f"{form.fields[name].label or name if name in form.fields else ''}: {' '.join(str(e) for e in errors)}".lstrip(
+            ": "
+        )
+        for name, errors in form.errors.items()
+    )

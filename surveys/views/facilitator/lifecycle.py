@@ -1,0 +1,213 @@
+"""The round lifecycle, each move behind a confirmation page: create, open, close, aggregate, next,
+the deadline, and the invitation and reminder emails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from surveys.errors import DomainError
+from surveys.models import Study
+from surveys.services import rounds as lifecycle
+from surveys.services.mail import invitations_request, reminders_request
+
+from .access import acting, posted, round_or_404, staff_required, study_or_404
+from .forms import ConfirmForm, DeadlineConfirmForm, DeadlineForm, OpenRoundForm
+
+
+@dataclass(frozen=True)
+class Done:
+    message: str
+    url: str | None = None  # where to go next; the dashboard by default
+
+
+Run = Callable[[dict[str, Any]], Done]
+
+
+def _confirm(
+    request: HttpRequest,
+    study: Study,
+    *,
+    title: str,
+    explanation: list[str],
+    form_class: type[forms.Form],
+    run: Run,
+    initial: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """GET: the confirmation page. POST with the box ticked: run, report, and go back."""
+    form = form_class(posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = run(form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, done.message)
+            return redirect(done.url or reverse("facilitator:study", args=[study.slug]))
+    status = 400 if request.method == "POST" else 200
+    context = {"study": study, "title": title, "explanation": explanation, "form": form}
+    return render(request, "surveys/facilitator/confirm.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def round_create(request: HttpRequest, slug: str) -> HttpResponse:
+    study = study_or_404(slug)
+
+    def run(data: dict[str, Any]) -> Done:
+        round_ = lifecycle.round_create(study=study, closes_at=data["closes_at"], actor=acting(request))
+        return Done(
+            f"Round {round_.number} was created as a draft with every item of the study; review it, then open it.",
+            reverse("facilitator:round_prepare", args=[study.slug, round_.number]),
+        )
+
+    return _confirm(
+        request, study, title="Create round 1",
+        explanation=["Round 1 will hold every item of the study. It stays a draft until you open it."],
+        form_class=DeadlineConfirmForm, run=run,
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def round_open(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    study = study_or_404(slug)
+    round_ = round_or_404(study, number)
+
+    def run(data: dict[str, Any]) -> Done:
+        # The round opens and the invitations are queued in one transaction: they go out once it commits.
+        with transaction.atomic():
+            opened = lifecycle.round_open(round=round_, closes_at=data["closes_at"], actor=acting(request))
+            if data["send_invitations"]:
+                invitations_request(round=opened)
+        mailed = " The invitations are on their way." if data["send_invitations"] else ""
+        return Done(f"Round {opened.number} is open.{mailed}")
+
+    explanation = [f"Experts can answer round {number} as soon as it opens."]
+    if not study.is_rule_frozen:
+        explanation.append("Opening the first round freezes the consensus rule and the stopping rule for good.")
+    explanation.append("Invitations give every expert a new personal link; earlier links stop working.")
+    return _confirm(
+        request, study, title=f"Open round {number}", explanation=explanation, form_class=OpenRoundForm, run=run,
+        initial={"closes_at": round_.closes_at, "send_invitations": True},
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def round_close(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    study = study_or_404(slug)
+    round_ = round_or_404(study, number)
+
+    def run(data: dict[str, Any]) -> Done:
+        lifecycle.round_close(round=round_, actor=acting(request))
+        return Done(f"Round {number} is closed; its statistics are being computed.")
+
+    return _confirm(
+        request, study, title=f"Close round {number}",
+        explanation=[
+            "Experts can no longer change their answers once the round closes, and a closed round never reopens.",
+            "Drafts that were not submitted are not counted. The statistics are computed right after.",
+        ],
+        form_class=ConfirmForm, run=run,
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def round_aggregate(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    study = study_or_404(slug)
+    round_ = round_or_404(study, number)
+
+    def run(data: dict[str, Any]) -> Done:
+        lifecycle.round_aggregate_request(round=round_)
+        return Done(f"The statistics of round {number} are being computed.")
+
+    return _confirm(
+        request, study, title=f"Compute the statistics of round {number}",
+        explanation=["Every statistic of the round is computed again and replaces the previous set."],
+        form_class=ConfirmForm, run=run,
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def round_next(request: HttpRequest, slug: str) -> HttpResponse:
+    study = study_or_404(slug)
+
+    def run(data: dict[str, Any]) -> Done:
+        created = lifecycle.round_next(study=study, closes_at=data["closes_at"], actor=acting(request))
+        return Done(
+            f"Round {created.number} was created as a draft; review its items, then open it.",
+            reverse("facilitator:round_prepare", args=[study.slug, created.number]),
+        )
+
+    return _confirm(
+        request, study, title="Prepare the next round",
+        explanation=[
+            "Items without consensus carry forward; items with consensus in or out are retired and listed as "
+            "decided. The new round stays a draft: you can reword, add or drop items before opening it.",
+        ],
+        form_class=DeadlineConfirmForm, run=run,
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def round_deadline(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    study = study_or_404(slug)
+    round_ = round_or_404(study, number)
+
+    def run(data: dict[str, Any]) -> Done:
+        changed = lifecycle.round_deadline_set(round=round_, closes_at=data["closes_at"], actor=acting(request))
+        when = f"{changed.closes_at:%Y-%m-%d %H:%M} UTC" if changed.closes_at else "no deadline"
+        return Done(f"Round {number} now has {when}.")
+
+    return _confirm(
+        request, study, title=f"Deadline of round {number}",
+        explanation=["An open round closes itself at its deadline. Leave it empty for no deadline."],
+        form_class=DeadlineForm, run=run, initial={"closes_at": round_.closes_at},
+    )  # fmt: skip
+
+
+MAIL = {
+    "invitations": (
+        invitations_request,
+        "Email the invitations",
+        "Every expert who has not been invited to this round yet gets an invitation with a new personal link; "
+        "their earlier link stops working. Nobody is invited twice.",
+    ),
+    "reminders": (
+        reminders_request,
+        "Email the reminders",
+        "Experts who have not submitted this round get one reminder with a new personal link; their earlier link "
+        "stops working. Revoked experts and those who submitted get nothing, and nobody is reminded twice.",
+    ),
+}
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def round_mail(request: HttpRequest, slug: str, number: int, kind: str) -> HttpResponse:
+    if kind not in MAIL:
+        raise Http404("No such email.")
+    study = study_or_404(slug)
+    round_ = round_or_404(study, number)
+    request_mail, title, explanation = MAIL[kind]
+
+    def run(data: dict[str, Any]) -> Done:
+        request_mail(round=round_)
+        return Done(f"The {kind} of round {number} are on their way; the dashboard counts what was sent.")
+
+    return _confirm(
+        request, study, title=f"{title} of round {number}", explanation=[explanation], form_class=ConfirmForm, run=run
+    )

@@ -1,0 +1,52 @@
+"""The study's email wording: one page per kind of email, with the built-in default until saved."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from surveys.errors import DomainError
+from surveys.models import DeliveryLog
+from surveys.selectors_facilitator import message_templates
+from surveys.services.mail import message_template_reset, message_template_save
+
+from .access import acting, posted, staff_required, study_or_404
+from .forms import MessageTemplateForm
+
+VARIABLES = ["{{ link }}", "{{ name }}", "{{ study.title }}", "{{ round.number }}", "{{ closes_at }}"]
+
+
+@require_GET
+@staff_required
+def message_list(request: HttpRequest, slug: str) -> HttpResponse:
+    study = study_or_404(slug)
+    return render(request, "surveys/facilitator/messages.html", {"study": study, "templates": message_templates(study)})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def message_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    if kind not in DeliveryLog.Kind.values:
+        raise Http404("No such email.")
+    study = study_or_404(slug)
+    current = next(t for t in message_templates(study) if t["kind"] == kind)
+    form = MessageTemplateForm(posted(request), initial={"subject": current["subject"], "body": current["body"]})
+    if request.method == "POST":
+        try:
+            if "reset" in request.POST:
+                message_template_reset(study=study, kind=kind, actor=acting(request))
+                messages.success(request, f"The {current['label'].lower()} email is back to the built-in wording.")
+                return redirect(reverse("facilitator:messages", args=[study.slug]))
+            if form.is_valid():
+                message_template_save(study=study, kind=kind, **form.cleaned_data, actor=acting(request))
+                messages.success(request, f"The {current['label'].lower()} email was saved.")
+                return redirect(reverse("facilitator:messages", args=[study.slug]))
+        except DomainError as exc:
+            messages.error(request, str(exc))
+    context = {"study": study, "template": current, "form": form, "variables": VARIABLES}
+    return render(
+        request, "surveys/facilitator/message_edit.html", context, status=400 if request.method == "POST" else 200
+    )
