@@ -1,0 +1,74 @@
+"""Browser tests: Debian's Chromium driven by Playwright's sync API (never a downloaded browser build).
+
+Without Chromium (or the playwright package) these tests skip; under ``DELPHI_REQUIRE_SERVICES=1``
+they fail instead (see tests/services.py).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connections
+
+from tests.services import CHROMIUM, missing, require_chromium
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    """A fresh Chromium page in its own browser context (its own cookies)."""
+    require_chromium()
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
+    # synchronous, so Django's async-safety check must not refuse them.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    context = browser.new_context()
+    context.set_default_timeout(15_000)
+    refused: list[str] = []
+    try:
+        page = context.new_page()
+        # The pages must work under the site's CSP: anything it refuses is a bug in a template.
+        page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+        yield page
+        assert refused == [], f"the Content Security Policy refused: {refused}"
+    finally:
+        # The test's ORM calls ran while Playwright's loop counted as running, so Django keeps their
+        # connection in that loop's context: close it now, before the loop stops and the context with
+        # it, or it outlives the test database (which then cannot be dropped).
+        connections.close_all()
+        context.close()
+        browser.close()
+        playwright.stop()
+
+
+@pytest.fixture
+def axe_source() -> str:
+    """axe-core from npm (package.json at the repository root; ``npm install`` puts it in node_modules)."""
+    if not AXE.exists():
+        missing("run npm install for axe-core")
+    return AXE.read_text()
+
+
+def axe_serious_violations(page: Any, axe_source: str) -> list[str]:
+    """Run axe-core on the page; the serious and critical violations, one line each."""
+    # Evaluated through the DevTools protocol, which the site's CSP does not govern: a <script> tag
+    # would be (rightly) refused, since the pages allow no inline script.
+    page.evaluate(axe_source)
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
