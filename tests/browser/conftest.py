@@ -7,12 +7,15 @@ they fail instead (see tests/services.py).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connections
+from django.test.testcases import LiveServerThread
 
 from tests.services import CHROMIUM, missing, require_chromium
 
@@ -21,6 +24,33 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+class LiveServer(ThreadedWSGIServer):
+    """The live server, one request at a time when its threads share one in-memory SQLite connection.
+
+    On SQLite the test database lives in memory, and Django hands the server's threads the test's own
+    connection. One sqlite3 connection cannot carry two requests at once: a page's autosave that
+    overlaps its submit makes their savepoints collide, and the submit fails with a 500 that a real
+    server (PostgreSQL, a connection per thread) never gives. Requests are serialised there, not
+    connections, so the browser's keep-alive connections stay open. With no shared connection (the
+    full stack) the server stays fully concurrent.
+    """
+
+    def set_app(self, application: Callable[..., Iterable[bytes]]) -> None:
+        if not self.connections_override:
+            super().set_app(application)
+            return
+        lock = threading.Lock()
+
+        def one_at_a_time(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            with lock:
+                return application(environ, start_response)
+
+        super().set_app(one_at_a_time)
+
+
+LiveServerThread.server_class = LiveServer
 
 
 @pytest.fixture
