@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import F, Max
+from django.db.models import F, Max, OuterRef, Subquery
 from django.utils import timezone
 
 from surveys.models import (
@@ -125,10 +125,10 @@ def report_study_by_slug(slug: str) -> Study | None:
 
 def report_jobs_latest(study: Study) -> dict[str, ReportJob]:
     """The newest job of each format for ``study`` (one query)."""
-    latest: dict[str, ReportJob] = {}
-    for job in ReportJob.objects.filter(study=study).order_by("-created_at", "-id")[:50]:
-        latest.setdefault(job.format, job)
-    return latest
+    newest = (
+        ReportJob.objects.filter(study=study, format=OuterRef("format")).order_by("-created_at", "-id").values("id")[:1]
+    )
+    return {job.format: job for job in ReportJob.objects.filter(study=study, id=Subquery(newest))}
 
 
 def report_changed_at(study: Study) -> datetime:

@@ -106,6 +106,21 @@ def test_the_page_shows_a_queued_job_as_in_progress_and_polls(two_rounds: TwoRou
     assert staff_client.get(reverse("reports:jobs", args=[two_rounds.study.slug])).json()["pending"] is True
 
 
+def test_the_page_keeps_the_newest_job_of_each_format_however_many_of_another_follow(
+    two_rounds: TwoRounds, staff_client: Client
+) -> None:
+    study = two_rounds.study
+    ReportJob.objects.create(study=study, format="xlsx", status=ReportJob.Status.FAILED, error="disk full")
+    xlsx = ReportJob.objects.create(study=study, format="xlsx", status=ReportJob.Status.FAILED, error="later")
+    ReportJob.objects.bulk_create(
+        ReportJob(study=study, format="csv", status=ReportJob.Status.FAILED, error=f"csv {n}") for n in range(60)
+    )
+    jobs = staff_client.get(reverse("reports:jobs", args=[study.slug])).json()["jobs"]
+    assert (jobs["xlsx"]["status"], jobs["xlsx"]["error"]) == ("failed", xlsx.error)
+    assert jobs["csv"]["error"] == "csv 59"
+    assert "failed: later" in staff_client.get(_page(study)).content.decode()
+
+
 def test_a_second_request_while_one_is_pending_returns_the_same_job(two_rounds: TwoRounds) -> None:
     first = report_request(study=two_rounds.study, format="csv")
     assert report_request(study=two_rounds.study, format="csv").pk == first.pk
