@@ -109,12 +109,6 @@ class Feedback:
         counts = self.statistic.distribution or {}
         return [(point, int(counts.get(str(point), 0))) for point in range(d.scale_min, d.scale_max + 1)]
 
-    def is_outside(self, value: int | None) -> bool:
-        s = self.statistic
-        return (
-            self.is_shown and value is not None and s.q1 is not None and s.q3 is not None and not s.q1 <= value <= s.q3
-        )
-
 
 @dataclass
 class PanelFeedback:

@@ -167,10 +167,6 @@ class QuestionnaireView:
     def reason_rule(self) -> str:
         return self.data.round.study.outside_iqr_reason
 
-    @property
-    def outside_codes(self) -> list[str]:
-        return [i.item.code for s in self.sections for i in s.items if i.is_outside]
-
 
 def _stored_value(rating: Rating | None) -> str:
     if rating is None:

@@ -40,10 +40,6 @@ class Lineage:
         return LINEAGE_ARROW.join(self.codes)
 
     @property
-    def is_reworded(self) -> bool:
-        return len(self.codes) > 1
-
-    @property
     def code(self) -> str:
         """The latest code."""
         return self.codes[-1]

@@ -6,7 +6,7 @@ rating. The SVG has a ``<title>`` and the page adds a visually hidden table, so 
 from __future__ import annotations
 
 from django import template
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from surveys.selectors_expert import Feedback
@@ -140,8 +140,3 @@ def feedback_chart(feedback: Feedback, chart_id: str) -> SafeString:
         )
     parts.append(SafeString("</svg>"))
     return mark_safe("".join(parts))  # noqa: S308 - every part above is escaped by format_html
-
-
-@register.simple_tag
-def feedback_summary(feedback: Feedback) -> str:
-    return escape(summary(feedback))

@@ -33,16 +33,6 @@ SESSION_KEY = "delphi_panelist_id"
 View = Callable[..., HttpResponse]
 
 
-def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    """Render an expert page with its flash messages as ``notices``.
-
-    base.html lists messages in a ``<ul role="status">``, whose role strips the list's semantics (axe
-    "listitem", serious); these pages show them in a status region around a plain list instead.
-    """
-    context = {**context, "notices": list(messages.get_messages(request)), "messages": ()}
-    return render(request, template, context, status=status)
-
-
 def token_guess_limit() -> FailureLimit:
     """Wrong invitation links allowed per client address and window (settings, read per request)."""
     return FailureLimit("token", settings.DELPHI_TOKEN_GUESS_LIMIT, settings.DELPHI_TOKEN_GUESS_WINDOW_S)
@@ -92,7 +82,7 @@ def entry(request: HttpRequest, token: str) -> HttpResponse:
 @expert_required
 def welcome(request: HttpRequest, panelist: Panelist) -> HttpResponse:
     context = {"study": panelist.study, "panelist": panelist, "round": reads.current_round(panelist)}
-    return _page(request, "surveys/expert/welcome.html", context)
+    return render(request, "surveys/expert/welcome.html", context)
 
 
 @require_POST
@@ -126,7 +116,7 @@ def profile(request: HttpRequest, panelist: Panelist) -> HttpResponse:
             messages.success(request, "Your profile is saved.")
             return redirect("surveys:expert_round")
     context = {"study": panelist.study, "form": form, "groups": reads.panel_groups(panelist.study_id)}
-    return _page(request, "surveys/expert/profile.html", context, status=400 if form.errors else 200)
+    return render(request, "surveys/expert/profile.html", context, status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -146,7 +136,7 @@ def current_round(request: HttpRequest, panelist: Panelist) -> HttpResponse:
             messages.error(request, str(exc))
             return redirect("surveys:expert_round")
         return redirect("surveys:expert_ballot", ballot_id=ballot.pk)
-    return _page(request, "surveys/expert/round.html", {"study": panelist.study, "round": round_})
+    return render(request, "surveys/expert/round.html", {"study": panelist.study, "round": round_})
 
 
 def _render_ballot(
@@ -160,7 +150,7 @@ def _render_ballot(
     view = questionnaire_view(reads.questionnaire_data(ballot), posted=posted, errors=errors)
     context = {"q": view, "study": ballot.round.study, "round": ballot.round, "rationale_max": RATIONALE_MAX_LENGTH}
     context["open_max"] = experts.OPEN_ANSWER_MAX_LENGTH
-    return _page(request, "surveys/expert/questionnaire.html", context, status=status)
+    return render(request, "surveys/expert/questionnaire.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])

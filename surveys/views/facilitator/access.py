@@ -13,12 +13,9 @@ from django.views.decorators.cache import never_cache
 
 from surveys.models import Round, Study
 from surveys.selectors_facilitator import facilitator_round, facilitator_study
+from surveys.views.expert import SESSION_KEY as EXPERT_SESSION_KEY
 
 View = Callable[..., HttpResponse]
-
-# Where the expert pages keep the panelist's id in the session (``SESSION_KEY`` of surveys/views/expert.py);
-# the dashboard's permission tests fail if the two drift apart.
-EXPERT_SESSION_KEY = "delphi_panelist_id"
 
 
 def staff_required(view: View) -> View:
