@@ -107,13 +107,12 @@ def _build() -> tuple[object, int]:
 
 
 def _time(study: object, name: str) -> tuple[list[float], int]:
-    from surveys.reports.formats import FORMATS, render
-    from surveys.selectors_reports import report_data
+    from surveys.selectors_reports import report_file
 
     runs, size = [], 0
     for _ in range(RUNS):
         started = time.perf_counter()
-        content = render(report_data(study, with_ratings=FORMATS[name].needs_ratings), name)  # type: ignore[arg-type]
+        content = report_file(study, name)  # type: ignore[arg-type]
         runs.append(round(time.perf_counter() - started, 3))
         size = len(content)
     return runs, size

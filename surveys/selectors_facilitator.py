@@ -35,6 +35,7 @@ from surveys.models import (
 from surveys.models.messages import DEFAULT_MESSAGES
 from surveys.models.panel import UNUSABLE
 from surveys.selectors_stats import lineage_roots
+from surveys.stats import item_decision
 
 AUDIT_SHOWN = 15
 NO_GROUP = "(no group)"
@@ -294,13 +295,6 @@ class Preparation:
     kinds: list[tuple[str, str]]
 
 
-def _decision(lines: list[VerdictLine]) -> str:
-    found = {line.verdict for line in lines}
-    if not found or not found <= {"in", "out"}:
-        return ""
-    return "in" if found == {"in"} else "out" if found == {"out"} else "mixed"
-
-
 def round_preparation(round_: Round) -> Preparation:
     """A draft round's items with their previous results, what was left out, and the suggestions."""
     study = round_.study
@@ -341,7 +335,8 @@ def round_preparation(round_: Round) -> Preparation:
         if roots.get(item.pk) in present or item.is_open:
             continue
         lines = by_root.get(roots.get(item.pk), [])
-        left_out.append(PreparedItem(item=item, replaces_code="", previous=lines, decision=_decision(lines)))
+        decision = item_decision(line.verdict for line in lines)
+        left_out.append(PreparedItem(item=item, replaces_code="", previous=lines, decision=decision))
     suggestions = list(
         Suggestion.objects.filter(study=study, status=Suggestion.Status.NEW)
         .select_related("target_item", "prompt_item")

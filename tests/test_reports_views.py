@@ -149,10 +149,10 @@ def test_a_new_aggregation_makes_the_next_request_build_afresh(two_rounds: TwoRo
 
 
 def test_a_failed_build_records_its_error(two_rounds: TwoRounds, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(data, name):  # type: ignore[no-untyped-def]
+    def broken(study, format):  # type: ignore[no-untyped-def]
         raise RuntimeError("the renderer broke")
 
-    monkeypatch.setattr("surveys.services.reports.render", broken)
+    monkeypatch.setattr("surveys.services.reports.report_file", broken)
     job = report_request(study=two_rounds.study, format="pdf")
     assert build_report(job.pk) == ReportJob.Status.FAILED
     job.refresh_from_db()

@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from surveys.errors import DomainError
 from surveys.models import ReportJob, Study
-from surveys.reports.formats import FORMATS, render
-from surveys.selectors_reports import report_changed_at, report_data
+from surveys.reports.formats import FORMATS
+from surveys.selectors_reports import report_changed_at, report_file
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def report_job_run(*, job_id: int) -> ReportJob | None:
     job = ReportJob.objects.select_related("study").get(pk=job_id)
     try:
         spec = FORMATS[job.format]
-        content = render(report_data(job.study, with_ratings=spec.needs_ratings), job.format)
+        content = report_file(job.study, job.format)
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         job.file.save(f"{job.study.slug}-report-{job.pk}-{stamp}.{spec.extension}", ContentFile(content), save=False)
         ReportJob.objects.filter(pk=job.pk, started_at=claimed_at).update(

@@ -19,7 +19,7 @@ from surveys.errors import DomainError
 from surveys.models import Item, ItemStatistic, Round, RoundItem, Study
 from surveys.services.audit import audit_record
 from surveys.services.round_items import item_reword
-from surveys.stats import RuleError, parse_consensus_rule, parse_stopping_rule
+from surveys.stats import RuleError, item_decision, parse_consensus_rule, parse_stopping_rule
 
 __all__ = [
     "CarryForward",
@@ -217,11 +217,11 @@ def round_carry_forward(round_: Round) -> CarryForward:
     carried, decided = [], []
     for round_item in round_.round_items.select_related("item").order_by("order"):
         item = round_item.item
-        found = verdicts.get(round_item.pk, {""})
         if item.is_open:
             continue
-        if found <= {"in", "out"}:
-            decided.append((item, "in" if found == {"in"} else "out" if found == {"out"} else "mixed"))
+        decision = item_decision(verdicts.get(round_item.pk, ()))
+        if decision:
+            decided.append((item, decision))
         else:
             carried.append(item)
     return CarryForward(carried=carried, decided=decided)

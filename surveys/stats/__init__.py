@@ -14,7 +14,7 @@ Modules: :mod:`.frame` (the ratings frame and its validation), :mod:`.scale`, :m
 from __future__ import annotations
 
 from .apmo import apmo
-from .consensus import consensus_verdicts
+from .consensus import consensus_verdicts, item_decision
 from .consensus_rule import ConsensusRule, Criterion, parse_consensus_rule, rule_to_data
 from .descriptive import STATISTIC_COLUMNS, item_statistics
 from .errors import RuleError, StatsInputError
@@ -43,6 +43,7 @@ __all__ = [
     "apmo",
     "consensus_verdicts",
     "evaluate_stopping",
+    "item_decision",
     "item_statistics",
     "kendalls_w",
     "kendalls_w_from_ratings",

@@ -15,7 +15,7 @@ a rule finds both "in" and "out" (possible only with unusual parameters) gets ``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,19 @@ def consensus_verdicts(stats: pd.DataFrame, rule: ConsensusRule, scales: Mapping
         default="none",
     )
     return pd.Series(verdict, index=stats.index, dtype=object, name="verdict")
+
+
+def item_decision(verdicts: Iterable[str]) -> str:
+    """An item's decision from its verdicts on the dimensions that count toward consensus.
+
+    ``"in"`` or ``"out"`` when every verdict is that one, ``"mixed"`` when each is in or out but they
+    differ (in on desirability, out on feasibility, say), and ``""`` (undecided: the item carries
+    over) when any has no consensus or no verdict, or there is none at all.
+    """
+    found = set(verdicts)
+    if not found or not found <= {"in", "out"}:
+        return ""
+    return found.pop() if len(found) == 1 else "mixed"
 
 
 def _column(stats: pd.DataFrame, name: str) -> np.ndarray:

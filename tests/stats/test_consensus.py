@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from surveys.stats import consensus_verdicts, item_statistics, parse_consensus_rule
+from surveys.stats import consensus_verdicts, item_decision, item_statistics, parse_consensus_rule
 
 from .frames import SCALES, ratings_frame
 
@@ -185,3 +185,12 @@ def test_a_round_without_ratings_gives_no_verdicts_and_no_error() -> None:
 
     for preset in ("cos", "percent", "iqr", "rand_ucla"):
         assert consensus_verdicts(empty, parse_consensus_rule({"preset": preset}), SCALES).empty
+
+
+def test_an_item_is_decided_only_when_every_dimension_that_counts_has_consensus() -> None:
+    assert item_decision(["in", "in"]) == "in"
+    assert item_decision(["out"]) == "out"
+    assert item_decision(["in", "out"]) == "mixed"
+    assert item_decision(["in", "none"]) == ""
+    assert item_decision(["in", ""]) == ""  # a dimension everyone abstained on has no verdict
+    assert item_decision([]) == ""

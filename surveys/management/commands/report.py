@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from surveys.reports.formats import FORMATS, render
-from surveys.selectors_reports import report_data, report_study_by_slug
+from surveys.reports.formats import FORMATS
+from surveys.selectors_reports import report_file, report_study_by_slug
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         if study is None:
             raise CommandError(f"No study with the slug {slug!r}.")
         spec = FORMATS[format]
-        content = render(report_data(study, with_ratings=spec.needs_ratings), format)
+        content = report_file(study, format)
         if output == "-":
             sys.stdout.buffer.write(content)
             return
