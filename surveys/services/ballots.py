@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from surveys.errors import DomainError, RatingError
@@ -193,27 +193,43 @@ def ballot_save(
     if errors:
         raise BallotRefused(errors)
     dimensions = {d.pk: d for ri in round_items.values() for d in ri.item.dimensions.all()}
+    created: list[Rating] = []
+    changed: list[Rating] = []
     for (round_item_id, dimension_id), (value, rationale) in wanted.items():
         rating = existing.get((round_item_id, dimension_id))
         if rating is None:
             dimension = dimensions[dimension_id]
-            rating = Rating.objects.create(
-                ballot=ballot,
-                round_item_id=round_item_id,
-                dimension=dimension,
-                value=value,
-                rationale=rationale,
-                scale_min=dimension.scale_min,
-                scale_max=dimension.scale_max,
+            created.append(
+                Rating(
+                    ballot=ballot,
+                    round_item_id=round_item_id,
+                    dimension=dimension,
+                    value=value,
+                    rationale=rationale,
+                    scale_min=dimension.scale_min,
+                    scale_max=dimension.scale_max,
+                )
             )
         elif (rating.value, rating.rationale) != (value, rationale):
             rating.value, rating.rationale = value, rationale
             rating.save(update_fields=["value", "rationale", "updated_at"])
-        else:
-            continue
-        RatingRevision.objects.create(rating=rating, value=rating.value, rationale=rating.rationale)
+            changed.append(rating)
+    _insert_ratings(created)
+    RatingRevision.objects.bulk_create(
+        RatingRevision(rating=r, value=r.value, rationale=r.rationale) for r in [*created, *changed]
+    )
     ballot.save(update_fields=["updated_at"])
     return ballot
+
+
+def _insert_ratings(ratings: list[Rating]) -> None:
+    """Insert new ratings in one statement where the database hands back their ids (PostgreSQL, SQLite
+    3.35 and later), which their revisions need; one by one elsewhere."""
+    if connection.features.can_return_rows_from_bulk_insert:
+        Rating.objects.bulk_create(ratings)
+        return
+    for rating in ratings:
+        rating.save(force_insert=True)
 
 
 def items_missing_reason(ballot: Ballot) -> dict[int, str]:
