@@ -176,6 +176,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 @admin.register(m.AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "study", "action", "actor_label", "round", "item")
+    list_select_related = ("study", "round__study", "item")  # round and item may be empty: not joined by default
     list_filter = ("action", "study")
     search_fields = ("action", "actor_label")
 
