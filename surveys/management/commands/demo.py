@@ -23,7 +23,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, no_serve: bool, addrport: str, **options: Any) -> None:
         # The printed links (and the demo's emails) point where the site is served, unless set.
         base_url = settings.BASE_URL if "DELPHI_BASE_URL" in os.environ else served_at(addrport)
-        with override_settings(BASE_URL=base_url):
+        # SETTINGS_MODULE kept, or runserver's banner says "using settings None" under the override.
+        with override_settings(BASE_URL=base_url, SETTINGS_MODULE=settings.SETTINGS_MODULE):
             self._demo(no_serve=no_serve, addrport=addrport)
 
     def _demo(self, *, no_serve: bool, addrport: str) -> None:
@@ -51,7 +52,7 @@ class Command(BaseCommand):
         ]
         self.stdout.write("\n".join(lines))
         if not no_serve:
-            self.stdout.write(f"Serving on http://{addrport}/ — press Ctrl+C to stop.")
+            self.stdout.write(f"Serving on {served_at(addrport)}/ — press Ctrl+C to stop.")
             call_command("runserver", addrport, use_reloader=False)
 
     def _rounds(self, study) -> list[str]:  # type: ignore[no-untyped-def]
