@@ -32,3 +32,26 @@ def test_panelist_tokens_are_not_shown_in_the_admin(admin_client) -> None:  # ty
     panelist = Panelist.objects.first()
     page = admin_client.get(f"/admin/surveys/panelist/{panelist.pk}/change/").content.decode()
     assert panelist.token_hash not in page
+
+
+def test_the_audit_list_costs_the_same_queries_for_one_event_and_for_many(admin_client) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from surveys.services.audit import audit_record
+    from surveys.services.rounds import round_create
+    from tests.factories import small_study
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get("/admin/surveys/auditevent/").status_code == 200
+        return len(captured)
+
+    study = small_study()
+    round_ = round_create(study=study)
+    items = list(study.items.all())
+    audit_record(study=study, action="item.reworded", round=round_, item=items[0])
+    one = queries()
+    for item in items * 4:
+        audit_record(study=study, action="item.reworded", round=round_, item=item)
+    assert queries() == one  # round and item (both nullable) are joined, not read per row

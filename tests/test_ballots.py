@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from surveys.errors import DomainError, RatingError
@@ -108,6 +110,35 @@ def test_saving_the_same_answer_again_adds_no_revision(one_round) -> None:  # ty
     rate(round_, me, {("C1", "agreement"): 7}, {"C1": "Because."})
     rate(round_, me, {("C1", "agreement"): 8}, {"C1": "Because."})
     assert list(RatingRevision.objects.values_list("value", flat=True)) == [7, 8]
+
+
+WHOLE_FORM = {("C1", "agreement"): 7, ("C2", "agreement"): None, ("R1", "agreement"): 3, ("R1", "feasibility"): 4}
+
+
+def test_a_whole_form_costs_the_queries_of_one_answer(one_round) -> None:  # type: ignore[no-untyped-def]
+    round_, me = one_round
+    other = consented_panel(round_.study, ["B"])[0]
+    with CaptureQueriesContext(connection) as one:
+        rate(round_, me, {("C1", "agreement"): 7})
+    with CaptureQueriesContext(connection) as whole:
+        rate(round_, other, WHOLE_FORM)
+    assert len(whole) == len(one)  # new ratings and their revisions go in with one insert each
+    assert RatingRevision.objects.filter(rating__ballot__panelist=other).count() == len(WHOLE_FORM)
+
+
+def test_ratings_are_inserted_one_by_one_where_the_database_returns_no_ids_from_a_bulk_insert(
+    one_round, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    round_, me = one_round
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+    ballot = rate(round_, me, WHOLE_FORM)
+    saved = {
+        (r.round_item.item.code, r.dimension.key): r.value
+        for r in ballot.ratings.select_related("round_item__item", "dimension")
+    }
+    assert saved == WHOLE_FORM
+    revisions = RatingRevision.objects.filter(rating__ballot=ballot).values_list("rating_id", "value")
+    assert sorted(revisions) == sorted(ballot.ratings.values_list("pk", "value"))
 
 
 def test_a_rationale_over_the_limit_is_refused_and_nothing_changes(one_round) -> None:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import override_settings
 
 from surveys.models import AuditEvent, Ballot, Item, ItemStatistic, Panelist, Study
 
@@ -115,3 +116,25 @@ def test_the_printed_links_follow_the_address_served() -> None:
     call_command("demo", "--no-serve", "--addrport", "0.0.0.0:8765", stdout=out)
     links = [word for word in out.getvalue().split() if word.startswith("http")]
     assert links and all(link.startswith("http://127.0.0.1:8765/") for link in links)
+
+
+def test_serving_prints_a_usable_address_and_keeps_the_settings_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.conf import settings
+
+    from surveys.management.commands import demo
+
+    served = {}
+
+    def call(name: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if name != "runserver":
+            return call_command(name, *args, **kwargs)
+        served.update(addrport=args[0], settings_module=settings.SETTINGS_MODULE)  # what runserver's banner names
+        return None
+
+    monkeypatch.setattr(demo, "call_command", call)
+    out = io.StringIO()
+    # The tests already run under an override (whose SETTINGS_MODULE is None); name the module as manage.py does.
+    with override_settings(SETTINGS_MODULE="delphi.settings"):
+        call_command("demo", "--addrport", "8001", stdout=out)
+    assert "Serving on http://127.0.0.1:8001/ " in out.getvalue()
+    assert served == {"addrport": "8001", "settings_module": "delphi.settings"}
