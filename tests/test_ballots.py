@@ -124,6 +124,15 @@ def test_a_whole_form_costs_the_queries_of_one_answer(one_round) -> None:  # typ
         rate(round_, other, WHOLE_FORM)
     assert len(whole) == len(one)  # new ratings and their revisions go in with one insert each
     assert RatingRevision.objects.filter(rating__ballot__panelist=other).count() == len(WHOLE_FORM)
+    revised = {cell: 5 for cell in WHOLE_FORM}
+    with CaptureQueriesContext(connection) as one_changed:
+        rate(round_, me, {("C1", "agreement"): 5})
+    with CaptureQueriesContext(connection) as all_changed:
+        rate(round_, other, revised)
+    assert len(all_changed) == len(one_changed)  # changed ratings are updated in one statement too
+    saved = Rating.objects.filter(ballot__panelist=other).values_list("value", "updated_at")
+    assert {value for value, _ in saved} == {5} and len({at for _, at in saved}) == 1
+    assert RatingRevision.objects.filter(rating__ballot__panelist=other).count() == 2 * len(WHOLE_FORM)
 
 
 def test_ratings_are_inserted_one_by_one_where_the_database_returns_no_ids_from_a_bulk_insert(

@@ -195,6 +195,7 @@ def ballot_save(
     dimensions = {d.pk: d for ri in round_items.values() for d in ri.item.dimensions.all()}
     created: list[Rating] = []
     changed: list[Rating] = []
+    now = timezone.now()
     for (round_item_id, dimension_id), (value, rationale) in wanted.items():
         rating = existing.get((round_item_id, dimension_id))
         if rating is None:
@@ -211,10 +212,10 @@ def ballot_save(
                 )
             )
         elif (rating.value, rating.rationale) != (value, rationale):
-            rating.value, rating.rationale = value, rationale
-            rating.save(update_fields=["value", "rationale", "updated_at"])
+            rating.value, rating.rationale, rating.updated_at = value, rationale, now
             changed.append(rating)
     _insert_ratings(created)
+    Rating.objects.bulk_update(changed, ["value", "rationale", "updated_at"])  # bulk_update skips auto_now
     RatingRevision.objects.bulk_create(
         RatingRevision(rating=r, value=r.value, rationale=r.rationale) for r in [*created, *changed]
     )
