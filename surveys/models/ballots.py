@@ -13,10 +13,13 @@ from .transitions import check_transition
 RATIONALE_MAX_LENGTH = 4000
 
 
+class BallotStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+
+
 class Ballot(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
+    Status = BallotStatus
 
     TRANSITIONS = {
         Status.DRAFT: (Status.SUBMITTED,),
@@ -34,7 +37,7 @@ class Ballot(models.Model):
         ordering = ["round", "panelist"]
         constraints = [
             models.UniqueConstraint(fields=["round", "panelist"], name="ballot_unique_per_round"),
-            models.CheckConstraint(condition=Q(status__in=["draft", "submitted"]), name="ballot_status_valid"),
+            models.CheckConstraint(condition=Q(status__in=BallotStatus.values), name="ballot_status_valid"),
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(submitted_at__isnull=False), name="ballot_submitted_has_time"
             ),

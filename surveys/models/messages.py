@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from .records import DeliveryLog
+from .records import DeliveryKind, DeliveryLog
 from .study import Study
 
 
@@ -28,9 +28,7 @@ class MessageTemplate(models.Model):
         ordering = ["study", "kind"]
         constraints = [
             models.UniqueConstraint(fields=["study", "kind"], name="message_template_unique_per_kind"),
-            models.CheckConstraint(
-                condition=Q(kind__in=["invitation", "reminder", "thank_you"]), name="message_template_kind_valid"
-            ),
+            models.CheckConstraint(condition=Q(kind__in=DeliveryKind.values), name="message_template_kind_valid"),
         ]
 
     def __str__(self) -> str:

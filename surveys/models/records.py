@@ -11,15 +11,21 @@ from .rounds import Round
 from .study import Item, Study
 
 
-class Suggestion(models.Model):
-    class Kind(models.TextChoices):
-        NEW_ITEM = "new_item", "New item"
-        REWORDING = "rewording", "Rewording"
+class SuggestionKind(models.TextChoices):
+    NEW_ITEM = "new_item", "New item"
+    REWORDING = "rewording", "Rewording"
 
-    class Status(models.TextChoices):
-        NEW = "new", "New"
-        ACCEPTED = "accepted", "Accepted"
-        REJECTED = "rejected", "Rejected"
+
+class SuggestionStatus(models.TextChoices):
+    NEW = "new", "New"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class Suggestion(models.Model):
+    Kind = SuggestionKind
+
+    Status = SuggestionStatus
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="suggestions")
     round = models.ForeignKey(Round, on_delete=models.SET_NULL, null=True, blank=True, related_name="suggestions")
@@ -44,28 +50,33 @@ class Suggestion(models.Model):
     class Meta:
         ordering = ["study", "-created_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=["new", "accepted", "rejected"]), name="suggestion_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=SuggestionStatus.values), name="suggestion_status_valid"),
+            models.CheckConstraint(condition=Q(kind__in=SuggestionKind.values), name="suggestion_kind_valid"),
         ]
 
     def __str__(self) -> str:
         return self.text[:60]
 
 
-class ReportJob(models.Model):
-    class Format(models.TextChoices):
-        PDF = "pdf", "PDF"
-        XLSX = "xlsx", "Excel (XLSX)"
-        CSV = "csv", "CSV"
-        JSON = "json", "JSON"
-        HTML = "html", "HTML"
+class ReportFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    XLSX = "xlsx", "Excel (XLSX)"
+    CSV = "csv", "CSV"
+    JSON = "json", "JSON"
+    HTML = "html", "HTML"
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+
+class ReportJobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ReportJob(models.Model):
+    Format = ReportFormat
+
+    Status = ReportJobStatus
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="report_jobs")
     format = models.CharField(max_length=8, choices=Format.choices)
@@ -80,22 +91,24 @@ class ReportJob(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=["queued", "running", "done", "failed"]), name="report_job_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=ReportJobStatus.values), name="report_job_status_valid"),
+            models.CheckConstraint(condition=Q(format__in=ReportFormat.values), name="report_job_format_valid"),
         ]
 
     def __str__(self) -> str:
         return f"{self.study.slug} {self.format} ({self.status})"
 
 
+class DeliveryKind(models.TextChoices):
+    INVITATION = "invitation", "Invitation"
+    REMINDER = "reminder", "Reminder"
+    THANK_YOU = "thank_you", "Thank you"
+
+
 class DeliveryLog(models.Model):
     """One row per panelist, message kind and round: already sent means skipped, so retries are safe."""
 
-    class Kind(models.TextChoices):
-        INVITATION = "invitation", "Invitation"
-        REMINDER = "reminder", "Reminder"
-        THANK_YOU = "thank_you", "Thank you"
+    Kind = DeliveryKind
 
     panelist = models.ForeignKey(Panelist, on_delete=models.CASCADE, related_name="deliveries")
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="deliveries")
@@ -106,6 +119,7 @@ class DeliveryLog(models.Model):
         ordering = ["-sent_at"]
         constraints = [
             models.UniqueConstraint(fields=["panelist", "round", "kind"], name="delivery_once_per_kind_and_round"),
+            models.CheckConstraint(condition=Q(kind__in=DeliveryKind.values), name="delivery_kind_valid"),
         ]
 
     def __str__(self) -> str:

@@ -9,12 +9,15 @@ from .study import Item, Study
 from .transitions import check_transition
 
 
+class RoundStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+    AGGREGATED = "aggregated", "Aggregated"
+
+
 class Round(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
-        AGGREGATED = "aggregated", "Aggregated"
+    Status = RoundStatus
 
     # A closed round never reopens silently: there is no edge back to OPEN.
     TRANSITIONS = {
@@ -44,9 +47,7 @@ class Round(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["study", "number"], name="round_number_unique_in_study"),
             models.CheckConstraint(condition=Q(number__gte=1), name="round_number_positive"),
-            models.CheckConstraint(
-                condition=Q(status__in=["draft", "open", "closed", "aggregated"]), name="round_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=RoundStatus.values), name="round_status_valid"),
             models.CheckConstraint(
                 condition=Q(closes_at__isnull=True) | Q(opens_at__isnull=True) | Q(closes_at__gt=models.F("opens_at")),
                 name="round_closes_after_it_opens",

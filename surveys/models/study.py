@@ -8,11 +8,14 @@ from django.db.models import Q
 from .transitions import check_transition
 
 
+class StudyStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    RUNNING = "running", "Running"
+    FINISHED = "finished", "Finished"
+
+
 class Study(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        RUNNING = "running", "Running"
-        FINISHED = "finished", "Finished"
+    Status = StudyStatus
 
     TRANSITIONS = {
         Status.DRAFT: (Status.RUNNING,),
@@ -42,6 +45,9 @@ class Study(models.Model):
         default=False, help_text="Also compute medians weighted by self-rated expertise (never the default)."
     )
     is_report_public = models.BooleanField(default=False)
+    time_zone = models.CharField(
+        max_length=64, default="UTC", help_text="IANA zone in which deadlines are shown to experts and staff."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -50,7 +56,7 @@ class Study(models.Model):
         ordering = ["title"]
         constraints = [
             models.CheckConstraint(condition=Q(min_group_size__gte=2), name="study_min_group_size_gte_2"),
-            models.CheckConstraint(condition=Q(status__in=["draft", "running", "finished"]), name="study_status_valid"),
+            models.CheckConstraint(condition=Q(status__in=StudyStatus.values), name="study_status_valid"),
         ]
 
     def __str__(self) -> str:
@@ -134,14 +140,17 @@ class Dimension(models.Model):
         return str(self.scale_labels.get(str(value), ""))
 
 
+class ItemKind(models.TextChoices):
+    QUESTION = "question", "Question"
+    CLAIM = "claim", "Claim"
+    RISK = "risk", "Risk"
+    RECOMMENDATION = "recommendation", "Recommendation"
+    FORECAST = "forecast", "Forecast"
+    OPEN = "open", "Open question"
+
+
 class Item(models.Model):
-    class Kind(models.TextChoices):
-        QUESTION = "question", "Question"
-        CLAIM = "claim", "Claim"
-        RISK = "risk", "Risk"
-        RECOMMENDATION = "recommendation", "Recommendation"
-        FORECAST = "forecast", "Forecast"
-        OPEN = "open", "Open question"
+    Kind = ItemKind
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="items")
     code = models.CharField(max_length=16)
@@ -166,7 +175,7 @@ class Item(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["study", "code"], name="item_code_unique_in_study"),
             models.CheckConstraint(
-                condition=Q(kind__in=["question", "claim", "risk", "recommendation", "forecast", "open"]),
+                condition=Q(kind__in=ItemKind.values),
                 name="item_kind_valid",
             ),
             models.CheckConstraint(condition=~Q(replaces=models.F("id")), name="item_not_replacing_itself"),
