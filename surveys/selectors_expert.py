@@ -20,24 +20,42 @@ from surveys.models.panel import UNUSABLE
 from surveys.selectors_stats import lineage_roots
 
 
-def panelist_by_invitation(raw: str) -> Panelist | None:
-    """The panelist an invitation token opens, or None: unknown, revoked, withdrawn or expired.
+def _link_is_live(panelist: Panelist | None) -> bool:
+    """A panelist's current link still opens something: on the panel and not expired.
 
     A link expires ``DELPHI_TOKEN_MAX_AGE_DAYS`` after it was issued; the facilitator can issue a new one.
     """
-    panelist = selectors.panelist_by_token(raw)
     if panelist is None or panelist.status in UNUSABLE:
+        return False
+    return panelist.token_issued_at >= timezone.now() - timedelta(days=settings.DELPHI_TOKEN_MAX_AGE_DAYS)
+
+
+def link_fingerprint(panelist: Panelist) -> str:
+    """What a session remembers of the link that opened it: the link's issue time, never the token.
+
+    Issuing a new link changes it, so every session opened with an older link ends (``panelist_for_session``).
+    """
+    return panelist.token_issued_at.isoformat()
+
+
+def panelist_by_invitation(raw: str) -> Panelist | None:
+    """The panelist an invitation token opens, or None: unknown, revoked, withdrawn or expired."""
+    panelist = selectors.panelist_by_token(raw)
+    return panelist if _link_is_live(panelist) else None
+
+
+def panelist_for_session(panelist_id: object, fingerprint: object) -> Panelist | None:
+    """The panelist a session was opened for, while the link that opened it is still their live link.
+
+    A session outlives neither its link nor the expert's place on the panel: a re-issued, expired or
+    revoked link, or a withdrawal, ends it (issue "Security hardening", item 1).
+    """
+    if not isinstance(panelist_id, int) or not isinstance(fingerprint, str):
         return None
-    if panelist.token_issued_at < timezone.now() - timedelta(days=settings.DELPHI_TOKEN_MAX_AGE_DAYS):
+    panelist = Panelist.objects.select_related("study").filter(pk=panelist_id).first()
+    if panelist is None or not _link_is_live(panelist) or link_fingerprint(panelist) != fingerprint:
         return None
     return panelist
-
-
-def panelist_for_session(panelist_id: object) -> Panelist | None:
-    """The panelist a session was opened for, while they are still on the panel."""
-    if not isinstance(panelist_id, int):
-        return None
-    return Panelist.objects.select_related("study").exclude(status__in=UNUSABLE).filter(pk=panelist_id).first()
 
 
 def study_sections(study_id: int) -> list[Section]:

@@ -29,6 +29,8 @@ from surveys.services import experts
 from surveys.services.ballots import BallotRefused, ballot_reopen, ballot_start
 
 SESSION_KEY = "delphi_panelist_id"
+#: The fingerprint of the link that opened the session (``selectors_expert.link_fingerprint``).
+SESSION_LINK_KEY = "delphi_link"
 
 View = Callable[..., HttpResponse]
 
@@ -52,7 +54,7 @@ def expert_required(view: View) -> View:
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        panelist = reads.panelist_for_session(request.session.get(SESSION_KEY))
+        panelist = reads.panelist_for_session(request.session.get(SESSION_KEY), request.session.get(SESSION_LINK_KEY))
         if panelist is None:
             return invalid_link(request)
         return view(request, panelist, *args, **kwargs)
@@ -75,6 +77,7 @@ def entry(request: HttpRequest, token: str) -> HttpResponse:
         return invalid_link(request)
     request.session.cycle_key()  # a new session key: nothing set before the link carries over
     request.session[SESSION_KEY] = panelist.pk
+    request.session[SESSION_LINK_KEY] = reads.link_fingerprint(panelist)
     return redirect("surveys:expert_welcome")
 
 
