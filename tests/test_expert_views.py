@@ -19,7 +19,7 @@ from surveys.services.panel import panelist_create
 from surveys.services.round_items import item_reword
 from surveys.services.rounds import round_close, round_create, round_open
 from surveys.services.study_files import study_import
-from surveys.views.expert import SESSION_KEY
+from surveys.views.expert import SESSION_KEY, SESSION_LINK_KEY
 from tests.factories import answer_round, consented_panel, small_study, small_study_text
 from tests.test_ballots import C1_ROUND_ONE, OPEN_ITEM, OTHERS_REASONS, TwoRounds, rate, two_rounds
 
@@ -57,7 +57,7 @@ def ri(round_: Round, code: str) -> int:
 # --- the link and its session ------------------------------------------------------------------------
 
 
-def test_the_link_opens_a_session_holding_only_the_panelist_id_and_leaves_the_token_behind(client: Client) -> None:
+def test_the_link_opens_a_session_holding_the_panelist_id_and_link_fingerprint_not_the_token(client: Client) -> None:
     study = small_study()
     panelist, raw = panelist_create(study=study, email="a@example.org")
     client.get("/")  # a session may exist before the link is opened
@@ -65,7 +65,7 @@ def test_the_link_opens_a_session_holding_only_the_panelist_id_and_leaves_the_to
     response = client.get(f"/e/{raw}/")
     assert response.status_code == 302 and response["Location"] == "/e/welcome/"
     session = client.session
-    assert dict(session.items()) == {SESSION_KEY: panelist.pk}
+    assert dict(session.items()) == {SESSION_KEY: panelist.pk, SESSION_LINK_KEY: panelist.token_issued_at.isoformat()}
     assert session.session_key != before
     assert raw not in str(dict(session.items()))
     welcome = client.get("/e/welcome/")
