@@ -1,5 +1,5 @@
 """Middleware: a Content Security Policy (Django 5.2 sets none itself), and a clear 503 when the
-database drops."""
+database drops or is too busy to take a save."""
 
 from __future__ import annotations
 
@@ -53,11 +53,31 @@ def with_policy(view: Callable[..., HttpResponse], **overrides: str) -> Callable
     return wrapper
 
 
+# A lock not granted in time is not an outage: the database is there, busy with other saves.
+_BUSY_MESSAGES = ("database is locked", "database table is locked", "database is busy")  # SQLite
+_BUSY_SQLSTATES = {"55P03", "40001", "40P01"}  # PostgreSQL: lock_not_available, serialization, deadlock
+
+UNREACHABLE = "The service could not reach its database, so your last change was not saved. Please try again."
+BUSY = "The service is busy saving other answers, so your last change was not saved. Please try again in a few seconds."
+
+
+def database_is_busy(exception: Exception) -> bool:
+    """Whether a database error means "wait your turn" (a lock timeout) rather than "unreachable"."""
+    if getattr(exception.__cause__, "sqlstate", None) in _BUSY_SQLSTATES:  # psycopg's error, kept as cause
+        return True
+    message = str(exception).lower()
+    return any(text in message for text in _BUSY_MESSAGES)
+
+
 class DatabaseUnavailableMiddleware:
-    """When the database connection fails mid-request, answer 503 with a page that says nothing was
-    saved, instead of a server error. Every write is one transaction (the services are atomic), so a
-    dropped connection rolls the whole save back: the promise on the page is true. Requests that ask
-    for JSON (the questionnaire's autosave) get JSON with a ``message``, which its script shows.
+    """When the database fails mid-request, answer 503 with a page that says nothing was saved,
+    instead of a server error. Every write is one transaction (the services are atomic), so a failed
+    save rolls back whole: the promise on the page is true. Requests that ask for JSON (the
+    questionnaire's autosave) get JSON with a ``message``, which its script shows.
+
+    The page says what happened: a dropped or refused connection is "could not reach its database";
+    a write lock not granted within the busy timeout (SQLite's ``database is locked``, PostgreSQL's
+    lock timeout or deadlock) is "busy, try again in a few seconds", a shorter ``Retry-After``.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -69,11 +89,15 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        logger.error("database unavailable during %s %s", request.method, request.path, exc_info=exception)
-        message = "The service could not reach its database, so your last change was not saved. Please try again."
+        if database_is_busy(exception):
+            logger.warning("database busy during %s %s: %s", request.method, request.path, exception)
+            message, retry_after = BUSY, "5"
+        else:
+            logger.error("database unavailable during %s %s", request.method, request.path, exc_info=exception)
+            message, retry_after = UNREACHABLE, "10"
         if "application/json" in request.headers.get("Accept", ""):
             response: HttpResponse = JsonResponse({"message": message}, status=503)
         else:
             response = render(request, "503.html", {"message": message}, status=503)
-        response["Retry-After"] = "10"
+        response["Retry-After"] = retry_after
         return response

@@ -89,8 +89,18 @@ except ValueError as exc:  # an unknown scheme or a malformed URL
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    # Wait for a writer instead of failing at once when the demo's server and a task overlap.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Concurrent saves must queue, not fail. SQLite's default (deferred) transaction takes the write
+    # lock only at its first write; if another connection wrote meanwhile it cannot wait (that could
+    # deadlock) and fails at once with "database is locked". IMMEDIATE takes the write lock at BEGIN,
+    # where the busy timeout lets it wait its turn. WAL lets pages read while a save writes;
+    # synchronous=NORMAL is WAL's safe setting (a power cut may lose the last commits, never corrupt).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,  # seconds a save waits for the write lock before "busy, try again" (503)
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
