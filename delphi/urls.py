@@ -7,12 +7,17 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from surveys.middleware import with_policy
+from surveys.views import pages
 
 # Swagger UI: its scripts are files (the split view serves its setup script from a URL, not inline),
 # but it styles itself inline, so its page alone allows inline style. Scripts stay 'self' only.
 api_docs = with_policy(SpectacularSwaggerSplitView.as_view(url_name="api-schema"), style_src="'self' 'unsafe-inline'")
 
+# An oversized or garbled post (Django raises while the view reads it): JSON or a page naming the limit.
+handler400 = "surveys.views.pages.bad_request"
+
 urlpatterns = [
+    path("favicon.ico", pages.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),

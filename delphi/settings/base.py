@@ -43,6 +43,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "surveys.middleware.ContentSecurityPolicyMiddleware",
+    # Before anything reads the form: a field whose bytes are not UTF-8 is refused, not saved as U+FFFD.
+    "surveys.text_input.UndecodableFormMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -167,6 +169,9 @@ EMAIL_PORT = env_int("DELPHI_EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("DELPHI_EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("DELPHI_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("DELPHI_EMAIL_USE_TLS", False)
+# Seconds an SMTP connect, command or DATA may take before the send fails (a stalled server must not
+# hang a batch of reminders for good). The mail service's claim lease is derived from it.
+EMAIL_TIMEOUT = env_int("DELPHI_EMAIL_TIMEOUT_S", 30, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DELPHI_FROM_EMAIL", "Delphi Panel <delphi@localhost>")
 
 # --- REST API ---------------------------------------------------------------------------------------

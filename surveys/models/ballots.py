@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 
 from .panel import Panelist
 from .rounds import Round, RoundItem
 from .study import Dimension
 from .transitions import check_transition
 
+#: The longest reason an expert can give for a rating, in characters. The form shows it, and the
+#: ballot service, the API and a check constraint on ``Rating.rationale`` refuse anything longer.
 RATIONALE_MAX_LENGTH = 4000
 
 
@@ -73,6 +77,10 @@ class Rating(models.Model):
             models.CheckConstraint(
                 condition=Q(value__isnull=True) | Q(value__gte=models.F("scale_min"), value__lte=models.F("scale_max")),
                 name="rating_value_in_scale",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("rationale"), RATIONALE_MAX_LENGTH),
+                name="rating_rationale_max_length",
             ),
         ]
 

@@ -20,6 +20,7 @@ from surveys.services.ballots import (
     check_panelist,
     locked_open_round,
 )
+from surveys.text_input import text_problem
 
 OPEN_ANSWER_MAX_LENGTH = 4000  # Suggestion.text's limit
 GROUP_MAX_LENGTH = 80  # Panelist.group
@@ -62,6 +63,8 @@ def panelist_profile_update(
     group = group.strip()
     if len(group) > GROUP_MAX_LENGTH:
         raise DomainError(f"The group has {len(group)} characters; the limit is {GROUP_MAX_LENGTH}.")
+    if problem := text_problem(group):
+        raise DomainError(f"The group {problem}.")
     if years_experience is not None and not 0 <= years_experience <= YEARS_MAX:
         raise DomainError(f"Years of experience must be between 0 and {YEARS_MAX}.")
     sections = dict(locked.study.sections.values_list("key", "title"))
@@ -100,6 +103,8 @@ def suggestion_submit(*, panelist: Panelist, round: Round, item: Item, text: str
         raise DomainError(
             f"Your answer to {item.code} has {len(text)} characters; the limit is {OPEN_ANSWER_MAX_LENGTH}."
         )
+    if problem := text_problem(text):
+        raise DomainError(f"Your answer to {item.code} {problem}.")
     text = text.strip()
     existing = (
         Suggestion.objects.select_for_update()

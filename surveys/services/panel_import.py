@@ -26,6 +26,7 @@ from surveys.errors import DomainError
 from surveys.models import Panelist, Study
 from surveys.services.audit import audit_record
 from surveys.services.panel import panelist_create
+from surveys.text_input import text_problem
 
 COLUMNS = ("email", "name", "group", "language")
 MAX_ROWS = 5000
@@ -94,11 +95,14 @@ def _delimiter(text: str) -> str:
 
 
 def _check_row(row: PanelRow) -> str | None:
-    """What is wrong with one row on its own, or None."""
+    """What is wrong with one row on its own, or None. Run on the preview and again on confirmation,
+    so a cell the database cannot hold (a NUL character) is refused on both, never a 500."""
     if not row.email:
         return "the email is missing"
     for field in COLUMNS:
         value = getattr(row, field)
+        if problem := text_problem(value):
+            return f"the {field} {problem}"
         if len(value) > MAX_LENGTH[field]:
             return f"the {field} has {len(value)} characters; the limit is {MAX_LENGTH[field]}"
     try:

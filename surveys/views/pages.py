@@ -1,14 +1,19 @@
-"""Site-wide pages: the home page and the health check."""
+"""Site-wide pages: the home page, the health check, the favicon, and the answer to a request that
+cannot be read (Django's ``handler400``)."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from surveys import selectors
+from surveys.api.errors import Fields, error_body
+from surveys.models.ballots import RATIONALE_MAX_LENGTH
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -43,3 +48,63 @@ def healthz(request: HttpRequest) -> JsonResponse:
     state = {"database": "ok" if _database_ok() else "error", "broker": _broker_state()}
     healthy = state["database"] == "ok" and state["broker"] != "error"
     return JsonResponse(state, status=200 if healthy else 503)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers ask for whatever the page links: the site's SVG icon."""
+    return HttpResponsePermanentRedirect(static("surveys/favicon.svg"))
+
+
+# --- requests that cannot be read ------------------------------------------------------------------
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """The API, and the questionnaire's autosave (it sends ``Accept: application/json``), read JSON."""
+    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+
+
+def refusal(
+    request: HttpRequest, message: str, *, code: str = "bad_request", fields: Fields | None = None, status: int = 400
+) -> HttpResponse:
+    """A refused request in the format its sender reads: the API's error body on ``/api/``, the
+    autosave's ``{"message", "errors"}`` for other JSON clients, and the 400 page for a browser."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(code, message, fields), status=status)
+    if wants_json(request):
+        body: dict[str, object] = {"message": message}
+        if fields:
+            body["errors"] = {name: " ".join(messages) for name, messages in fields.items()}
+        return JsonResponse(body, status=status)
+    return render(request, "400.html", {"message": message}, status=status)
+
+
+def _bytes(n: int) -> str:
+    return f"{n:,} bytes ({n / (1024 * 1024):.1f} MB)"
+
+
+def limit_message(exception: Exception | None, request: HttpRequest) -> tuple[str, str]:
+    """(code, message) for why Django could not read the request, naming the limit it exceeds."""
+    if isinstance(exception, RequestDataTooBig):
+        sent = request.META.get("CONTENT_LENGTH") or "?"
+        return "too_large", (
+            f"Not saved: the form sent {sent} bytes, more than the {_bytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)} "
+            f"the site accepts (uploaded files aside). A reason holds at most {RATIONALE_MAX_LENGTH:,} characters."
+        )
+    if isinstance(exception, TooManyFieldsSent):
+        return "too_many_fields", (
+            f"Not saved: the form has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} fields, "
+            "the most the site accepts in one request."
+        )
+    if isinstance(exception, TooManyFilesSent):
+        return "too_many_files", (
+            f"Not saved: the form has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES:,} files, "
+            "the most the site accepts in one request."
+        )
+    return "bad_request", "The request could not be read, so nothing was saved. Go back and try again."
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 400 (an oversized or garbled post, raised when the view first reads it): JSON for
+    the API and the autosave, a page for everything else, each naming the limit."""
+    code, message = limit_message(exception, request)
+    return refusal(request, message, code=code)

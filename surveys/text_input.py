@@ -1,0 +1,137 @@
+"""Text that can be stored: one rule for every way text comes in (forms, autosave, API, CSV, study files).
+
+PostgreSQL cannot hold a NUL character in a text column (the driver raises, which was a 500), and
+SQLite stores it silently, so the same input behaved differently per database. A lone surrogate
+(``"\\ud800"`` in JSON) cannot be encoded as UTF-8 at all. :func:`text_problem` names both, and
+:func:`validate_text` is the same rule as a Django validator for forms and serializers.
+
+Form posts are decoded by Django with ``errors="replace"``: a byte sequence that is not UTF-8
+silently becomes U+FFFD and would be saved as such. :class:`UndecodableFormMiddleware` reads the
+raw body of small form posts and refuses one whose fields are not UTF-8, naming them. It checks
+the bytes rather than refusing every U+FFFD, so a replacement character the expert really typed
+(sent as valid UTF-8) is kept, and only text the server would have garbled is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+
+NUL = "\x00"
+SURROGATE = re.compile("[\ud800-\udfff]")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+NAME = re.compile(rb'\bname="([^"]*)"', re.IGNORECASE)
+FILENAME = re.compile(rb"\bfilename\*?=", re.IGNORECASE)
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be stored as text, or None. The wording follows a field's name."""
+    if NUL in value:
+        return f"contains a NUL character (\\0, at position {value.index(NUL) + 1}), which text cannot hold"
+    if match := SURROGATE.search(value):
+        return f"contains an unpaired surrogate (U+{ord(match.group()):04X}), which is not a character"
+    return None
+
+
+def validate_text(value: Any) -> None:
+    """Django validator: the text can be stored (see :func:`text_problem`)."""
+    if isinstance(value, str) and (problem := text_problem(value)):
+        raise ValidationError(f"The text {problem}.", code="unstorable_text")
+
+
+def unstorable_paths(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(path, problem) for every key or string in nested data (a parsed study file) that cannot be stored."""
+    if isinstance(data, str):
+        if problem := text_problem(data):
+            yield path or "(top level)", problem
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and (problem := text_problem(key)):
+                yield where.replace(NUL, "\\0"), f"its name {problem}"
+            yield from unstorable_paths(value, where.replace(NUL, "\\0"))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from unstorable_paths(value, f"{path}[{index}]")
+
+
+# --- form posts whose bytes are not UTF-8 ------------------------------------------------------------
+
+
+def _urlencoded_fields(body: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """(name, value) bytes of an urlencoded body, split as Django splits it (on ``&``)."""
+    for pair in body.split(b"&"):
+        if pair:
+            name, _, value = pair.partition(b"=")
+            yield unquote_to_bytes(name.replace(b"+", b" ")), unquote_to_bytes(value.replace(b"+", b" "))
+
+
+def _multipart_fields(body: bytes, boundary: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """(name, value) bytes of the text parts of a multipart body; uploaded files are skipped (their
+    content is binary or decoded, strictly, by the view that reads it)."""
+    for part in body.split(b"--" + boundary)[1:]:
+        if part.startswith(b"--"):
+            return
+        head, separator, content = part.partition(b"\r\n\r\n")
+        if not separator or FILENAME.search(head):
+            continue
+        name = NAME.search(head)
+        yield (name.group(1) if name else b""), content.removesuffix(b"\r\n")
+
+
+def undecodable_fields(request: HttpRequest) -> list[str]:
+    """The names of the posted form fields whose bytes are not UTF-8 (empty when all are, or when the
+    body is not a form, or too large to read here: Django then refuses it by its own limits)."""
+    content_type = request.content_type or ""
+    if request.method not in ("POST", "PUT", "PATCH") or content_type not in FORM_TYPES:
+        return []
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return []
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if length == 0 or (limit is not None and length > limit):
+        return []
+    body = request.body
+    if content_type == FORM_TYPES[0]:
+        fields = _urlencoded_fields(body)
+    else:
+        boundary = request.content_params.get("boundary", "")
+        if not boundary:
+            return []
+        fields = _multipart_fields(body, boundary.encode("ascii", "replace"))
+    bad = []
+    for name, value in fields:
+        try:
+            name.decode("utf-8")
+            value.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.append(name.decode("utf-8", "replace"))
+    return bad
+
+
+class UndecodableFormMiddleware:
+    """Refuse (400, naming the fields) a form post whose fields are not UTF-8, before any view saves
+    it as U+FFFD. JSON for the API and the autosave, a page otherwise (``surveys.views.pages``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        bad = undecodable_fields(request)
+        if bad:
+            from surveys.views.pages import refusal  # a view module; imported when first needed
+
+            names = ", ".join(sorted(set(bad))[:10])
+            message = (
+                f"Not saved: the field(s) {names} hold bytes that are not UTF-8 text. "
+                "Copy the text again from its source, or retype it, then send it again."
+            )
+            return refusal(request, message, code="not_utf8", fields={name: ["Not UTF-8 text."] for name in bad})
+        return self.get_response(request)
