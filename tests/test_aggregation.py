@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from surveys.errors import DomainError
 from surveys.models import ItemStatistic, Round, RoundStatistic
 from surveys.services.aggregation import round_aggregate
 from surveys.services.rounds import round_close, round_create, round_open
@@ -86,10 +87,12 @@ def test_aggregating_twice_replaces_the_same_set() -> None:
 
 
 @pytest.mark.django_db
-def test_an_open_round_cannot_be_aggregated_as_final() -> None:
+def test_the_ratings_of_an_open_round_are_not_aggregated_as_final_statistics() -> None:
     round_, _ = _rated_round(small_study())
-    with pytest.raises(Exception, match="close it before aggregating"):
+    with pytest.raises(DomainError, match="is open; close it before aggregating"):
         round_aggregate(round=round_)
+    assert not ItemStatistic.objects.filter(round=round_).exists()
+    assert Round.objects.get(pk=round_.pk).status == Round.Status.OPEN
 
 
 @pytest.mark.django_db

@@ -232,6 +232,9 @@ def test_the_panel_lists_with_filters(world: World, staff_api: APIClient) -> Non
 def test_an_expert_who_never_answered_can_be_removed(world: World, staff_api: APIClient) -> None:
     added = staff_api.post(url(world.study, "panel/"), {"email": "carol@example.org"}, format="json").json()
     assert staff_api.delete(url(world.study, f"panel/{added['id']}/")).status_code == 204
+    assert staff_api.get(url(world.study, f"panel/{added['id']}/")).status_code == 404
+    assert not Panelist.objects.filter(pk=added["id"]).exists()
+    assert "carol@example.org" not in [p["email"] for p in staff_api.get(url(world.study, "panel/")).json()["results"]]
 
 
 # --- suggestions, reports, email wording, audit ---------------------------------------------------------

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from surveys.stats import STATISTIC_COLUMNS, Scale, item_statistics, rand_ucla
 
-from .frames import FIVE, NINE, SCALES, ratings_frame, whole_panel
+from .frames import NINE, SCALES, ratings_frame, whole_panel
 
 
 def test_quantiles_equal_numpy_linear_interpolation() -> None:

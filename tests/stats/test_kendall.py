@@ -42,17 +42,23 @@ def test_irr_anxiety_data_gives_the_published_w_chi2_and_p() -> None:
     assert round(result.p_value, 4) == 0.0429
 
 
-def test_tie_correction_counts_every_raters_tie_groups() -> None:
-    corrected = kendalls_w(ANXIETY.T, correct_ties=True)
-    plain = kendalls_w(ANXIETY.T, correct_ties=False)
+# IBM's SPSS NPAR TESTS KENDALL example: four judges (rows) score five items, with ties within judges.
+SPSS_JUDGES = pd.DataFrame([[2, 5, 4, 5, 1], [3, 3, 4, 5, 3], [3, 4, 4, 6, 2], [2, 4, 3, 6, 2]])
 
-    m, n = 3, 20
-    ties = sum(
-        int((counts**3 - counts).sum()) for counts in (np.unique(ANXIETY[c], return_counts=True)[1] for c in ANXIETY)
-    )
-    assert corrected.w == pytest.approx(12 * corrected.s / (m**2 * (n**3 - n) - m * ties))
-    assert plain.w == pytest.approx(12 * plain.s / (m**2 * (n**3 - n)))
-    assert plain.w < corrected.w
+
+@pytest.mark.parametrize("judges", [ANXIETY.T, SPSS_JUDGES], ids=["irr-anxiety", "spss-example"])
+def test_tie_corrected_w_is_friedmans_tie_corrected_statistic_over_m_n_minus_1(judges: pd.DataFrame) -> None:
+    # Kendall's W and Friedman's test are equivalent (Kendall 1948; DescTools::KendallW): with ties
+    # corrected, W = chi2_F / (m (n - 1)). scipy's friedmanchisquare corrects for ties independently.
+    corrected = kendalls_w(judges, correct_ties=True)
+    friedman = scipy_stats.friedmanchisquare(*(judges[c] for c in judges.columns))
+    assert corrected.w == pytest.approx(friedman.statistic / (corrected.m * (corrected.n - 1)))
+
+
+def test_tie_correction_raises_w_when_raters_tie_and_changes_nothing_without_ties() -> None:
+    assert kendalls_w(ANXIETY.T, correct_ties=False).w < kendalls_w(ANXIETY.T, correct_ties=True).w
+    untied = pd.DataFrame([[1, 3, 2], [1, 2, 3], [2, 3, 1], [3, 1, 2]])  # ProofWiki's judges: W = 1/16 either way
+    assert kendalls_w(untied, correct_ties=False).w == kendalls_w(untied, correct_ties=True).w == pytest.approx(1 / 16)
 
 
 def test_p_value_is_the_chi_squared_upper_tail() -> None:
