@@ -5,13 +5,20 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .env import env_bool, env_int, env_str
+from .env import env_bool, env_int, env_list, env_str
 
 DEBUG = env_bool("DELPHI_DEBUG", False)
 SECRET_KEY = env_str("DELPHI_SECRET_KEY")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
         "DELPHI_SECRET_KEY must be set to a random string of at least 50 characters in production."
+    )
+# No default host in production: the base's (localhost, testserver) would answer 400 to every real request.
+ALLOWED_HOSTS = env_list("DELPHI_ALLOWED_HOSTS", [])
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "DELPHI_ALLOWED_HOSTS must name the host name(s) the site is served at in production, "
+        "comma-separated, e.g. DELPHI_ALLOWED_HOSTS=panel.example.org."
     )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -40,30 +40,45 @@ def answers_from(data: dict[str, Any], view: BallotView) -> Answers:
     item's rationale with each save of its ratings.
     """
     by_code = {ri.item.code: ri for ri in view.round_items}
-    answers, unknown = Answers(), {}
+    answers, unknown, twice = Answers(), {}, {}
     for n, rating in enumerate(data.get("ratings", [])):
         round_item = by_code.get(rating["item"])
         if round_item is None:
             unknown[f"ratings[{n}].item"] = [f"There is no item '{rating['item']}' in round {view.round.number}."]
             continue
+        key = field_name(round_item.pk, rating["dimension"])
+        if key in answers.paths:
+            _named_twice(twice, answers.paths[key], f"ratings[{n}]", f"{rating['item']} on '{rating['dimension']}'")
+            continue
         answers.entries.append(RatingInput(round_item.pk, rating["dimension"], rating["value"]))
-        answers.paths[field_name(round_item.pk, rating["dimension"])] = f"ratings[{n}]"
-    for name, target, key in (("rationales", answers.rationales, rationale_field_name),
-                              ("open_answers", answers.open_answers, open_field_name)):  # fmt: skip
+        answers.paths[key] = f"ratings[{n}]"
+    for name, target, key_of in (("rationales", answers.rationales, rationale_field_name),
+                                 ("open_answers", answers.open_answers, open_field_name)):  # fmt: skip
         for n, entry in enumerate(data.get(name, [])):
             round_item = by_code.get(entry["item"])
             if round_item is None:
                 unknown[f"{name}[{n}].item"] = [f"There is no item '{entry['item']}' in round {view.round.number}."]
                 continue
+            if key_of(round_item.pk) in answers.paths:
+                _named_twice(twice, answers.paths[key_of(round_item.pk)], f"{name}[{n}]", entry["item"])
+                continue
             target[round_item.pk] = entry["text"]
-            answers.paths[key(round_item.pk)] = f"{name}[{n}]"
+            answers.paths[key_of(round_item.pk)] = f"{name}[{n}]"
     if unknown:
-        raise Invalid("Nothing was saved: some item codes are unknown.", unknown)
+        raise Invalid("Nothing was saved: some item codes are unknown.", {**unknown, **twice})
+    if twice:
+        raise Invalid("Nothing was saved: some answers are sent twice; send each once.", twice)
     kept = view.rationales()
     for entry in answers.entries:
         if entry.round_item_id not in answers.rationales and entry.round_item_id in kept:
             answers.rationales[entry.round_item_id] = kept[entry.round_item_id]
     return answers
+
+
+def _named_twice(fields: Fields, first: str, again: str, what: str) -> None:
+    """Both entries of an answer sent twice: which one would win is not for the server to guess."""
+    fields.setdefault(first, []).append(f"{what} is sent again at {again}; send each answer once.")
+    fields.setdefault(again, []).append(f"{what} is already sent at {first}; send each answer once.")
 
 
 def submit_refused(errors: dict[str, str], view: BallotView) -> Invalid:
