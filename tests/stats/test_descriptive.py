@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from surveys.stats import STATISTIC_COLUMNS, Scale, item_statistics, rand_ucla
+from surveys.stats import STATISTIC_COLUMNS, item_statistics, rand_ucla
 
 from .frames import NINE, SCALES, ratings_frame, whole_panel
 
@@ -258,42 +258,3 @@ def test_empty_ratings_give_an_empty_table_with_every_column() -> None:
     stats = item_statistics(empty, SCALES)
 
     assert stats.empty and list(stats.columns) == STATISTIC_COLUMNS
-
-
-def _big_round(panelists: int = 1000, items: int = 100) -> pd.DataFrame:
-    rng = np.random.default_rng(0)
-    size = panelists * items * 2
-    panelist = np.repeat(np.arange(panelists), items * 2)
-    dimension = np.tile(["agreement", "feasibility"], panelists * items)
-    value = np.where(dimension == "agreement", rng.integers(1, 10, size), rng.integers(1, 6, size)).astype(float)
-    value[rng.random(size) < 0.05] = np.nan
-    return pd.DataFrame(
-        {
-            "panelist": panelist,
-            "item": np.tile(np.repeat([f"C{i}" for i in range(items)], 2), panelists),
-            "dimension": dimension,
-            "value": value,
-            "group": np.array(["Europe", "Asia", "Africa", "Americas", "Oceania"])[panelist % 5],
-            "weight": rng.integers(1, 6, size).astype(float),
-        }
-    )
-
-
-def _best_of(repeat: int, run: object) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()  # type: ignore[operator]
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def test_item_statistics_on_200k_ratings_keeps_pace_with_a_bare_groupby_quantile() -> None:
-    frame = _big_round()
-    scales: dict[str, Scale] = {"agreement": NINE, "feasibility": FIVE}
-
-    ours = _best_of(3, lambda: item_statistics(frame, scales))
-    bare = _best_of(3, lambda: frame.groupby(["item", "dimension"])["value"].quantile([0.25, 0.5, 0.75]))
-
-    assert ours < 1.0
-    assert ours < 3 * bare, f"item_statistics took {ours:.3f}s, bare groupby quantile {bare:.3f}s"
