@@ -18,6 +18,7 @@ from surveys import selectors
 from surveys.models import Ballot, ItemStatistic, Panelist, Rating, Round, RoundItem, Section, Study, Suggestion
 from surveys.models.panel import UNUSABLE
 from surveys.selectors_stats import lineage_roots
+from surveys.stats import is_shown
 
 
 def _link_is_live(panelist: Panelist | None) -> bool:
@@ -199,7 +200,7 @@ def panel_feedback(round_: Round, panelist: Panelist) -> PanelFeedback:
     for pk, src in source_ids.items():
         for stat in stats.get(src, []):
             cell = (pk, stat.dimension_id)
-            shown = stat.n >= minimum
+            shown = bool(is_shown(stat.n, min_group_size=minimum))
             result.cells[cell] = Feedback(
                 statistic=stat,
                 round_number=source.number,
@@ -231,7 +232,7 @@ def previous_iqr(round_: Round) -> dict[tuple[int, int], tuple[float, float]]:
     by_source: dict[int, list[int]] = {}
     for pk, src in _lineage_ids(round_, earlier, current).items():
         by_source.setdefault(src, []).append(pk)
-    rows = ItemStatistic.objects.filter(
+    rows = ItemStatistic.objects.filter(  # n__gte: the anonymity rule (surveys.stats.is_shown) in SQL
         round=earlier, group="", round_item_id__in=by_source, n__gte=round_.study.min_group_size
     ).values_list("round_item_id", "dimension_id", "q1", "q3")
     return {

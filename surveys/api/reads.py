@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 
 from surveys import selectors_expert
 from surveys.models import Ballot, Panelist, Rating, Round, RoundItem
+from surveys.stats import is_shown
 
 
 @dataclass
@@ -88,9 +89,9 @@ class FeedbackView:
     rationales: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _cell(code: str, feedback: selectors_expert.Feedback) -> dict[str, Any]:
+def _cell(code: str, feedback: selectors_expert.Feedback, min_group_size: int) -> dict[str, Any]:
     stat = feedback.statistic
-    shown = feedback.is_shown
+    shown = feedback.is_shown and bool(is_shown(stat.n, min_group_size=min_group_size))  # checked again
     values = {name: getattr(stat, name) if shown else None for name in ("n", "median", "q1", "q3", "iqr")}
     values.update({name: getattr(stat, name) if shown else None for name in ("pct_agree", "pct_disagree")})
     return {
@@ -115,7 +116,7 @@ def feedback_view(panelist: Panelist, round_: Round) -> FeedbackView:
         source_round=feedback.round_number,
         is_live=feedback.is_live,
         hidden_live=feedback.hidden_live,
-        cells=[_cell(codes[ri], cell) for (ri, _), cell in cells if ri in codes],
+        cells=[_cell(codes[ri], cell, round_.study.min_group_size) for (ri, _), cell in cells if ri in codes],
         rationales=[
             {"item": codes[ri], "texts": texts} for ri, texts in sorted(feedback.rationales.items()) if ri in codes
         ],

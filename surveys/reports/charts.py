@@ -28,6 +28,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from surveys.stats import is_shown
+
 from .data import DimensionInfo, ReportData
 
 DPI = 130
@@ -80,8 +82,9 @@ class TrajectoryCharts:
     (matplotlib's blitting, https://matplotlib.org/stable/users/explain/animations/blitting.html).
     """
 
-    def __init__(self, rounds: Sequence[int], threshold: float | None) -> None:
+    def __init__(self, rounds: Sequence[int], threshold: float | None, *, min_group_size: int) -> None:
         self.rounds = list(rounds)
+        self.min_group_size = min_group_size
         self.x = np.arange(1, len(self.rounds) + 1, dtype=float)
         self.threshold = threshold
         self._panels: dict[str, _Panels] = {}
@@ -136,7 +139,8 @@ class TrajectoryCharts:
     def png(self, dimension: DimensionInfo, rows: pd.DataFrame, *, groups: pd.DataFrame | None = None) -> bytes:
         """The trajectory chart of ``rows`` (one lineage × dimension, whole panel; columns round,
         median, q1, q3, pct_agree, verdict, distribution). ``groups`` adds group median lines
-        (drawn on a figure of its own, in full)."""
+        (drawn on a figure of its own, in full); a group's point is drawn only for a round where it
+        gave at least ``min_group_size`` valid ratings (:func:`surveys.stats.is_shown`)."""
         panels = self._panels.get(dimension.key) if groups is None else None
         if panels is None:
             panels = self._setup(dimension, blit=groups is None)
@@ -183,6 +187,7 @@ class TrajectoryCharts:
     def _group_lines(self, ax: Any, groups: pd.DataFrame) -> None:
         """Each shown group's median as a dotted line, with a legend under the panels."""
         palette = ["#e07b39", "#6a4c93", "#1b998b", "#c9184a", "#8d6346", "#5c677d"]
+        groups = groups[is_shown(groups["n"].to_numpy(), min_group_size=self.min_group_size)]
         for index, (group, chosen) in enumerate(groups.groupby("group", sort=True)):
             by_round = chosen.set_index("round")["median"]
             values = [float(by_round.get(n, np.nan)) for n in self.rounds]

@@ -14,7 +14,6 @@ attrition, and a methods appendix.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -94,6 +93,7 @@ class ReportData:
     lineages: tuple[Lineage, ...]
     headline: Lineage | None
     statistics: pd.DataFrame
+    suppressed: pd.DataFrame  # group cells withheld for anonymity (keys only), see sections.suppressed
     convergence: pd.DataFrame
     shifts: pd.DataFrame
     divergence: pd.DataFrame
@@ -117,9 +117,19 @@ class ReportData:
     def dimension(self, key: str) -> DimensionInfo:
         return next(d for d in self.dimensions if d.key == key)
 
+    @property
+    def shown_statistics(self) -> pd.DataFrame:
+        """:attr:`statistics` checked once more against the anonymity rule: what every format writes."""
+        return sections.reader_rows(self.statistics, self.study.min_group_size)
+
+    @property
+    def suppressed_note(self) -> str:
+        return sections.suppressed_note(self.study.min_group_size)
+
     def lineage_statistics(self, root_code: str, *, groups: bool = False) -> pd.DataFrame:
         """The rows of one lineage (whole panel only unless ``groups``), in round order."""
-        rows = self.statistics[self.statistics["lineage_root_code"] == root_code]
+        rows = self.shown_statistics
+        rows = rows[rows["lineage_root_code"] == root_code]
         return rows if groups else rows[rows["group"] == ""]
 
 
@@ -171,15 +181,14 @@ def build_report_data(source: ReportSource) -> ReportData:
     lineages = build_lineages(source.items, roots, item_dimensions, source.round_items, round_numbers, reported)
 
     answered = panel.submitted_by_round(source.ballots, round_numbers)
-    group_of = {p["id"]: p["group"] for p in source.panelists}
-    group_sizes = Counter((number, group_of[pk]) for number, ids in answered.items() for pk in ids if pk in group_of)
+    labels = panel.group_labels(source.panelists, min_group_size)
+    named_groups = {group for group, label in labels.items() if group and label == group}
     statistics = sections.statistics_frame(
         source.statistics, round_numbers=round_numbers, item_codes=item_codes, root_codes=root_codes,
         dimension_keys=dimension_keys, lineage_order={lin.root_code: i for i, lin in enumerate(lineages)},
-        dimension_order=dimension_order, group_sizes=group_sizes, min_group_size=min_group_size,
+        dimension_order=dimension_order, named_groups=named_groups, min_group_size=min_group_size,
     )  # fmt: skip
 
-    labels = panel.group_labels(source.panelists, min_group_size)
     members = [p for p in source.panelists if p["status"] != panel.REVOKED]
     n_synthetic = sum(bool(p["is_synthetic"]) for p in members)
     whole = sections.whole_panel(statistics)
@@ -227,6 +236,7 @@ def build_report_data(source: ReportSource) -> ReportData:
         lineages=tuple(lineages),
         headline=_headline(source, roots, lineages),
         statistics=statistics,
+        suppressed=sections.suppressed(statistics, named_groups),
         convergence=sections.convergence(statistics, reported_rows, [(d.key, d.decides) for d in dimensions]),
         shifts=sections.shifts(statistics),
         divergence=sections.divergence(statistics),

@@ -88,6 +88,7 @@ def _headline(data: ReportData, painter: Any) -> dict[str, Any] | None:
     if lineage is None:
         return None
     rows = data.lineage_statistics(lineage.root_code, groups=True)
+    hidden = data.suppressed[data.suppressed["lineage_root_code"] == lineage.root_code]
     dims = []
     for key in lineage.dimensions:
         dimension = data.dimension(key)
@@ -98,6 +99,8 @@ def _headline(data: ReportData, painter: Any) -> dict[str, Any] | None:
             in_round = groups[groups["round"] == row["round"]]
             cell = _cell(row, int(row["round"]), dimension.decides)
             cell["groups"] = [(g, fmt_num(m)) for g, m in zip(in_round["group"], in_round["median"], strict=True)]
+            withheld = hidden[(hidden["dimension"] == key) & (hidden["round"] == row["round"])]
+            cell["groups"] += [(g, data.suppressed_note) for g in withheld["group"]]
             table.append(cell)
         chart = None
         if painter is not None and len(whole):
@@ -189,7 +192,9 @@ def report_context(data: ReportData, *, charts: bool = True) -> dict[str, Any]:
     if charts and data.round_numbers:
         from .charts import TrajectoryCharts, convergence_png
 
-        painter = TrajectoryCharts(data.round_numbers, data.methods.agree_threshold)
+        painter = TrajectoryCharts(
+            data.round_numbers, data.methods.agree_threshold, min_group_size=data.study.min_group_size
+        )
 
     def chart(dimension: DimensionInfo, rows: pd.DataFrame) -> str:
         assert painter is not None

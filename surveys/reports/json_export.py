@@ -4,8 +4,11 @@ Shape (``"format": "delphi-report/1"``): ``study``, ``dimensions``, ``rounds`` (
 round statistics), ``headline`` (the headline item, or null), ``items`` (one entry per lineage,
 each with every stored ``statistics`` row, groups included), ``convergence``, ``shifts``,
 ``divergence``, ``panel`` (size, composition and attrition, small groups pooled),
-``item_changes`` and ``methods``. Shares are in [0, 1]; missing numbers are ``null``; times are
-ISO 8601. Raw ratings are not part of it (they are in the XLSX report, under pseudonyms).
+``item_changes`` and ``methods``. A group appears in an item's ``statistics`` only for a round and
+dimension where it gave at least ``min_group_size`` valid ratings; elsewhere the item's
+``suppressed`` list names it with ``"note": "suppressed (fewer than k ratings)"`` and no figure.
+Shares are in [0, 1]; missing numbers are ``null``; times are ISO 8601. Raw ratings are not part
+of it (they are in the XLSX report, under pseudonyms).
 """
 
 from __future__ import annotations
@@ -56,7 +59,15 @@ def _statistics(rows: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def _item(data: ReportData, lineage: Lineage, by_root: dict[str, pd.DataFrame]) -> dict[str, Any]:
+def _suppressed(rows: pd.DataFrame | None, note: str) -> list[dict[str, Any]]:
+    if rows is None:
+        return []
+    return [{**record, "note": note} for record in records(rows[["round", "item_code", "dimension", "group"]])]
+
+
+def _item(
+    data: ReportData, lineage: Lineage, by_root: dict[str, pd.DataFrame], hidden: dict[str, pd.DataFrame]
+) -> dict[str, Any]:
     rows = by_root.get(lineage.root_code)
     return {
         "root_code": lineage.root_code,
@@ -72,13 +83,15 @@ def _item(data: ReportData, lineage: Lineage, by_root: dict[str, pd.DataFrame]) 
         "asked_in_rounds": {str(number): code for number, code in lineage.codes_by_round.items()},
         "reported_rounds": list(lineage.rounds_reported),
         "statistics": _statistics(rows) if rows is not None else [],
+        "suppressed": _suppressed(hidden.get(lineage.root_code), data.suppressed_note),
     }
 
 
 def report_json(data: ReportData) -> dict[str, Any]:
     """The report as JSON-ready data (see the module docstring for the shape)."""
-    by_root = {root: rows for root, rows in data.statistics.groupby("lineage_root_code", sort=False)}
-    items = [_item(data, lineage, by_root) for lineage in data.lineages]
+    by_root = {root: rows for root, rows in data.shown_statistics.groupby("lineage_root_code", sort=False)}
+    hidden = {root: rows for root, rows in data.suppressed.groupby("lineage_root_code", sort=False)}
+    items = [_item(data, lineage, by_root, hidden) for lineage in data.lineages]
     headline = next((i for i in items if data.headline and i["root_code"] == data.headline.root_code), None)
     divergence = records(data.divergence.drop(columns="group_medians"))
     for record, medians in zip(divergence, data.divergence["group_medians"], strict=True):

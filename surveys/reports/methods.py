@@ -103,8 +103,11 @@ def anonymity_statements(*, min_group_size: int, n_synthetic: int, panel_size: i
         "Experts answered through personal invitation links; the tokens are stored only as hashes, and no "
         "expert saw who else was on the panel.",
         "Feedback between rounds showed group statistics and rationales without names.",
-        f"Statistics of groups with fewer than {min_group_size} experts were suppressed in the feedback and "
-        "in this report; in the composition, attrition and ratings tables such groups are pooled.",
+        f"A group's statistics for an item and dimension are shown only where at least {min_group_size} of its "
+        "experts gave a valid rating there, in the feedback, in this report and in the API; elsewhere they are "
+        "marked suppressed, with no count. Feedback to experts shows the whole panel's statistics on the same "
+        f"terms. Groups with fewer than {min_group_size} members are pooled in the composition, attrition and "
+        "ratings tables.",
         "No names or email addresses appear in this report; raw ratings are listed under stable pseudonyms.",
     ]
     if n_synthetic:

@@ -9,13 +9,13 @@ module only re-arranges stored figures, except the round summaries, which reuse
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from surveys.stats import round_summary
+from surveys.stats import is_shown, round_summary
 
 from .source import Row
 
@@ -57,21 +57,23 @@ def statistics_frame(
     dimension_keys: Mapping[int, str],
     lineage_order: Mapping[str, int],
     dimension_order: Mapping[str, int],
-    group_sizes: Mapping[tuple[int, str], int],
+    named_groups: Collection[str],
     min_group_size: int,
 ) -> pd.DataFrame:
     """One row per reported round × item × dimension × group (``""`` = whole panel).
 
-    Group rows are stored only for groups of at least ``min_group_size``; as a second line of
-    defence a group row is dropped here too unless ``group_sizes[(round, group)]`` (the group's
-    submitted ballots in that round) reaches the minimum. ``distribution`` maps scale points (int)
-    to counts. Sorted by item order, dimension order, round and group (whole panel first).
+    Group rows are stored only where the group gave at least ``min_group_size`` valid ratings on
+    that item and dimension (:func:`surveys.stats.is_shown`). As a second line of defence a group
+    row is dropped here too unless it passes that rule and its group is one of ``named_groups``
+    (the groups the report names: enough members, see :func:`.panel.group_labels`).
+    ``distribution`` maps scale points (int) to counts. Sorted by item order, dimension order,
+    round and group (whole panel first).
     """
     records = []
     for row in rows:
         group = row["group"]
         number = round_numbers[row["round_id"]]
-        if group and group_sizes.get((number, group), 0) < min_group_size:
+        if group and (group not in named_groups or not is_shown(row["n"], min_group_size=min_group_size)):
             continue
         record: dict[str, Any] = {
             "round": number,
@@ -98,6 +100,38 @@ def statistics_frame(
     )
     order = np.lexsort([np.asarray(k) for k in reversed(keys)]) if len(frame) else np.arange(0)
     return frame.iloc[order].reset_index(drop=True)
+
+
+def reader_rows(stats: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
+    """``stats`` without a group row below the anonymity rule: the check each format repeats before
+    it writes a group's figures, whatever built the frame."""
+    return stats[(stats["group"] == "") | is_shown(stats["n"].to_numpy(), min_group_size=min_group_size)]
+
+
+def suppressed_note(min_group_size: int) -> str:
+    """What a report prints in place of a suppressed group's figures: the bound, never the count."""
+    return f"suppressed (fewer than {min_group_size} ratings)"
+
+
+def suppressed(stats: pd.DataFrame, named_groups: Collection[str]) -> pd.DataFrame:
+    """Round × item × dimension × group cells withheld for anonymity, so a report can say so.
+
+    For every whole-panel row of ``stats`` (an item × dimension reported in a round), each of
+    ``named_groups`` (the groups the report names, ``""`` excluded) that has no row beside it
+    there: it gave fewer valid ratings than the minimum. Only keys are kept; no count, figure or
+    distribution of the group reaches the frame. Sorted like ``stats``, groups by name.
+    """
+    named = sorted(g for g in named_groups if g)
+    whole = whole_panel(stats)
+    if not named or not len(whole):
+        return pd.DataFrame(columns=KEY_COLUMNS)
+    keys = ["round", "item_code", "dimension"]
+    cells = whole[["round", "item_code", "lineage_root_code", "dimension"]].merge(
+        pd.DataFrame({"group": named}), how="cross"
+    )
+    present = stats.loc[stats["group"] != "", [*keys, "group"]].assign(_shown=True)
+    cells = cells.merge(present, on=[*keys, "group"], how="left")
+    return cells[cells["_shown"].isna()][KEY_COLUMNS].reset_index(drop=True)
 
 
 def whole_panel(stats: pd.DataFrame) -> pd.DataFrame:

@@ -6,6 +6,9 @@ Columns: ``study`` (slug), ``round``, ``item_code`` (the code asked in that roun
 :data:`surveys.reports.sections.STAT_COLUMNS` and the stability fields, then ``count_<point>`` for
 the distribution. A statistic that is missing (e.g. stability in round 1) has no row. ``value`` is
 a number, except for ``verdict`` and ``median_band``, which are labels; booleans are 1 or 0.
+A group that gave fewer than the study's ``min_group_size`` valid ratings on an item and dimension
+has no figures there, only one row with statistic ``suppressed`` and value
+``suppressed (fewer than k ratings)``.
 Tidy data: Wickham H. Tidy Data. J Stat Softw 2014;59(10).
 """
 
@@ -18,17 +21,18 @@ from typing import Any
 
 from .data import ReportData
 from .safety import spreadsheet_cell
-from .sections import STABILITY_COLUMNS, STAT_COLUMNS
+from .sections import KEY_COLUMNS, STABILITY_COLUMNS, STAT_COLUMNS
 
 CSV_COLUMNS = ["study", "round", "item_code", "lineage_root_code", "dimension", "group", "statistic", "value"]
 CSV_STATISTICS = [*STAT_COLUMNS, *STABILITY_COLUMNS]
+SUPPRESSED = "suppressed"
 
 
 def csv_rows(data: ReportData) -> Iterator[list[Any]]:
     """The rows of the CSV report, header excluded, values not yet escaped."""
     slug = data.study.slug
     columns = ["round", "item_code", "lineage_root_code", "dimension", "group", *CSV_STATISTICS, "distribution"]
-    for record in data.statistics[columns].itertuples(index=False, name=None):
+    for record in data.shown_statistics[columns].itertuples(index=False, name=None):
         key = [slug, int(record[0]), *record[1:5]]
         for statistic, value in zip(CSV_STATISTICS, record[5:-1], strict=True):
             value = _plain(value)
@@ -36,6 +40,9 @@ def csv_rows(data: ReportData) -> Iterator[list[Any]]:
                 yield [*key, statistic, value]
         for point, count in sorted(record[-1].items()):
             yield [*key, f"count_{point}", int(count)]
+    note = data.suppressed_note
+    for number, *rest in data.suppressed[KEY_COLUMNS].itertuples(index=False, name=None):
+        yield [slug, int(number), *rest, SUPPRESSED, note]
 
 
 def _plain(value: Any) -> Any:

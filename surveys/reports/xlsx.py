@@ -73,7 +73,7 @@ def _summary(book: Workbook, data: ReportData) -> None:
     rounds = data.round_numbers
     sheet.row(["Verdicts per round"], bold=True)
     sheet.row(["Item", "Lineage", "Text", "Dimension", *(f"Round {n}" for n in rounds)], bold=True)
-    whole = data.statistics[data.statistics["group"] == ""]
+    whole = data.shown_statistics[data.shown_statistics["group"] == ""]
     verdicts = {
         (root, key, number): (verdict, n)
         for root, key, number, verdict, n in zip(
@@ -93,7 +93,11 @@ def _summary(book: Workbook, data: ReportData) -> None:
     divergence["group_medians"] = [
         "; ".join(f"{group}: {median:g}" for group, median in medians) for medians in divergence["group_medians"]
     ]
-    sheet.table(divergence, f"Subgroup divergence (groups under {data.study.min_group_size} experts suppressed)")
+    sheet.table(
+        divergence,
+        f"Subgroup divergence (a group is left out of an item where it gave fewer than {data.study.min_group_size} "
+        "ratings)",
+    )
 
 
 def _statistics(book: Workbook, data: ReportData) -> None:
@@ -102,11 +106,14 @@ def _statistics(book: Workbook, data: ReportData) -> None:
     sheet.ws.freeze_panes = "F2"
     columns = [*KEY_COLUMNS, *STAT_COLUMNS, *STABILITY_COLUMNS]
     sheet.row([*columns, *(f"n_at_{p}" for p in points)], bold=True)
-    frame = data.statistics
+    frame = data.shown_statistics
     for record, distribution in zip(
         frame[columns].itertuples(index=False, name=None), frame["distribution"], strict=True
     ):
         sheet.row([*record, *(distribution.get(p) for p in points)])
+    # A suppressed group cell: its keys and the note in the first figure's column, nothing else.
+    for record in data.suppressed[KEY_COLUMNS].itertuples(index=False, name=None):
+        sheet.row([*record, data.suppressed_note])
 
 
 def _shifts(book: Workbook, data: ReportData) -> None:

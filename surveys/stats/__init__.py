@@ -16,7 +16,7 @@ from __future__ import annotations
 from .apmo import apmo
 from .consensus import consensus_verdicts, item_decision
 from .consensus_rule import ConsensusRule, Criterion, parse_consensus_rule, rule_to_data
-from .descriptive import STATISTIC_COLUMNS, item_statistics
+from .descriptive import STATISTIC_COLUMNS, is_shown, item_statistics
 from .errors import RuleError, StatsInputError
 from .frame import validate_ratings
 from .kendall import KendallW, kendalls_w, kendalls_w_from_ratings
@@ -43,6 +43,7 @@ __all__ = [
     "apmo",
     "consensus_verdicts",
     "evaluate_stopping",
+    "is_shown",
     "item_decision",
     "item_statistics",
     "kendalls_w",

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .counts import cv_from, mean_sd_from_counts, quantile_from_counts, share_in
 from .frame import DENSE_RANGE_FACTOR, EncodedRatings, encode_ratings
@@ -50,9 +51,10 @@ def item_statistics(
     """One row per item × dimension × group with the statistics in the module docstring.
 
     ``group == ""`` is the whole panel and is always present. With ``by_group`` there is also one
-    row per real (non-empty) group, unless the group has fewer than ``min_group_size`` distinct
-    panelists with any row in ``ratings``: such a group is dropped from the output entirely
-    (anonymity suppression). An item × dimension whose rows are all abstentions keeps its row,
+    row per real (non-empty) group and item × dimension where that group gave at least
+    ``min_group_size`` valid ratings (:func:`is_shown`, anonymity suppression): a group row with
+    fewer is dropped, so its figures are never stored, whatever the group's size. An item ×
+    dimension whose whole-panel rows are all abstentions keeps its row,
     with ``n == 0``, NaN statistics, band ``""`` and ``rand_disagreement`` False. Item ×
     dimension pairs come from the rows present in ``ratings``. Rows are sorted by item, dimension
     and group; the index is a fresh ``RangeIndex``.
@@ -76,7 +78,20 @@ def item_statistics(
     stats["item"] = encoded.item_labels[item_code]
     stats["dimension"] = encoded.dimension_labels[dimension_code].astype(str)
     stats["group"] = np.concatenate([[""], encoded.group_labels])[group_code]
+    stats = stats[(group_code == 0) | is_shown(stats["n"].to_numpy(), min_group_size=min_group_size)]
     return stats[STATISTIC_COLUMNS].reset_index(drop=True)
+
+
+def is_shown(n: ArrayLike, *, min_group_size: int) -> np.ndarray:
+    """The anonymity rule, per item × dimension × group: shown iff ``n >= min_group_size``.
+
+    ``n`` is the number of valid ratings (abstentions excluded) the group gave on that item and
+    dimension, not the group's size: a group of five of whom one rated an item would otherwise
+    publish that one person's rating as the group's mean and distribution. Every reader-facing
+    output (expert feedback, each report format, the API) applies this same rule; the whole panel
+    is subject to it only in the expert's feedback (DESIGN.md, "Subgroups").
+    """
+    return np.asarray(n) >= min_group_size
 
 
 @dataclass(frozen=True)
@@ -153,6 +168,8 @@ def _empty() -> pd.DataFrame:
 def _groups_to_show(ratings: EncodedRatings, min_group_size: int) -> np.ndarray:
     """Per group code: a real (non-empty) group with at least ``min_group_size`` panelists.
 
+    Only a pre-filter that saves counting groups which cannot pass :func:`is_shown` on any item
+    (a group gives at most one valid rating per panelist); the rule itself is applied per row.
     A panelist counts towards a group when they have any row in the frame, abstentions included.
     """
     n_panelists = int(ratings.panelist.max()) + 1

@@ -12,9 +12,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from surveys.models import Dimension, Item, Section, Study
+from surveys.study_yaml import MAX_FILE_BYTES
 
 BAND_SCHEMA = {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}
-UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+UPLOAD_MAX_BYTES = MAX_FILE_BYTES  # the study-file loader's own cap
 
 
 class StudySerializer(serializers.ModelSerializer):
@@ -28,8 +29,8 @@ class StudySerializer(serializers.ModelSerializer):
         fields = [
             "slug", "title", "description", "status", "source_citation", "source_references", "consensus_rule",
             "is_rule_frozen", "consensus_rule_frozen_at", "stopping_rule", "min_group_size", "outside_iqr_reason",
-            "has_expertise_weighting", "is_report_public", "n_items", "n_rounds", "n_panelists", "created_at",
-            "updated_at",
+            "has_expertise_weighting", "is_report_public", "time_zone", "n_items", "n_rounds", "n_panelists",
+            "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 

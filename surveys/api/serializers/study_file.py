@@ -4,18 +4,24 @@ These serializers check shape and storage limits only: types, lengths and intege
 database columns hold. What a study means (bands inside the scale, known sections, a valid
 consensus rule) is checked once, by ``surveys.study_format.parse_study`` inside the import service,
 which reports every problem with its item code and field.
+
+Every mapping refuses a key it does not declare (``FileMapping``): DRF would drop it silently, and
+a misspelt ``outside_iqr_reson`` would then import as the default. Each serializer's fields are the
+parser's declared keys for that mapping (``surveys.study_format.FILE_KEYS``; a test pins them equal).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from rest_framework import serializers
 
 from surveys.api.fields import POSITIVE_INT, SMALLINT, FreeFormObjectField, small_int
 from surveys.models import Item, Study
-from surveys.study_format import FORMAT
+from surveys.study_format import BACKUP_KEY, BACKUP_NOTE, FORMAT, nearest_key
+from surveys.study_yaml import short
 
 MAX_DIMENSIONS = 50
 MAX_SECTIONS = 200
@@ -24,7 +30,40 @@ ITEM_TEXT_MAX = 5000
 INTEGER_KEY = re.compile(r"^-?[0-9]{1,6}$")
 
 
-class ScaleSerializer(serializers.Serializer):
+class FileMapping(serializers.Serializer):
+    """A mapping of the study file that refuses keys it does not declare, suggesting the nearest one.
+
+    ``fixed_keys`` may be sent but are not changed here (an item's code in a PATCH of that item).
+    """
+
+    whose: ClassVar[str] = "this mapping"
+    fixed_keys: ClassVar[tuple[str, ...]] = ()
+    notes: ClassVar[Mapping[str, str]] = {}
+
+    def describe(self, data: Mapping[str, Any]) -> str:
+        return self.whose
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown: dict[str, list[str]] = {}
+        if isinstance(data, Mapping):
+            for key in data:
+                if key in self.fields or key in self.fixed_keys:
+                    continue
+                note = self.notes.get(key) or f"is not a key of {self.describe(data)}; {nearest_key(key, self.fields)}"
+                unknown[str(key)] = [note]
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **unknown}) from None
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+class ScaleSerializer(FileMapping):
+    whose = "a scale"
     min = small_int()
     max = small_int()
     labels = serializers.DictField(child=serializers.CharField(max_length=200, allow_blank=True), required=False)
@@ -38,8 +77,13 @@ def band() -> serializers.ListField:
     return serializers.ListField(child=small_int(), min_length=2, max_length=2, help_text="[low, high], inclusive.")
 
 
-class DimensionFileSerializer(serializers.Serializer):
+class DimensionFileSerializer(FileMapping):
+    whose = "a dimension"
     key = serializers.CharField(max_length=40)
+
+    def describe(self, data: Mapping[str, Any]) -> str:
+        return f"dimension {short(data['key'])}" if "key" in data else self.whose
+
     label = serializers.CharField(max_length=100)
     question = serializers.CharField(max_length=300, allow_blank=True, required=False)
     scale = ScaleSerializer()
@@ -52,14 +96,21 @@ class DimensionChangeSerializer(DimensionFileSerializer):
     """A change of a dimension: any field but its key."""
 
     key = None  # type: ignore[assignment]
+    fixed_keys = ("key",)
 
 
-class SectionFileSerializer(serializers.Serializer):
+class SectionFileSerializer(FileMapping):
+    whose = "a section"
     key = serializers.CharField(max_length=80)
     title = serializers.CharField(max_length=300)
 
 
-class ItemFileSerializer(serializers.Serializer):
+class ItemFileSerializer(FileMapping):
+    whose = "an item"
+
+    def describe(self, data: Mapping[str, Any]) -> str:
+        return f"item {short(data['code'])}" if "code" in data else self.whose
+
     code = serializers.CharField(max_length=16, help_text="Letters then digits, e.g. C7; a rewording C7r2.")
     kind = serializers.ChoiceField(choices=Item.Kind.choices)
     section = serializers.CharField(max_length=80, help_text="A section key of the study.")
@@ -76,21 +127,28 @@ class ItemChangeSerializer(ItemFileSerializer):
     """A change of an item: any field but its code."""
 
     code = None  # type: ignore[assignment]
+    fixed_keys = ("code",)
 
 
-class SourceSerializer(serializers.Serializer):
+class SourceSerializer(FileMapping):
+    whose = "source"
     citation = serializers.CharField(max_length=2000, allow_blank=True, required=False)
     references = serializers.ListField(child=serializers.CharField(max_length=2000), max_length=500, required=False)
 
 
-class SettingsSerializer(serializers.Serializer):
+class SettingsSerializer(FileMapping):
+    whose = "settings"
     min_group_size = serializers.IntegerField(min_value=0, max_value=SMALLINT[1], required=False)
     outside_iqr_reason = serializers.ChoiceField(choices=Study.OutsideIqrReason.choices, required=False)
     expertise_weighting = serializers.BooleanField(required=False)
+    time_zone = serializers.CharField(max_length=64, required=False, help_text="An IANA zone name, e.g. Europe/Berlin.")
 
 
-class StudyFileSerializer(serializers.Serializer):
+class StudyFileSerializer(FileMapping):
     """A whole study file: what ``POST /studies/`` creates and ``PUT`` replaces, and what export gives."""
+
+    whose = "a study file (top level)"
+    notes = {BACKUP_KEY: BACKUP_NOTE}
 
     format = serializers.ChoiceField(choices=[FORMAT])
     slug = serializers.CharField(max_length=80)
@@ -105,8 +163,10 @@ class StudyFileSerializer(serializers.Serializer):
     items = ItemFileSerializer(many=True, max_length=MAX_ITEMS)
 
 
-class StudySettingsSerializer(serializers.Serializer):
+class StudySettingsSerializer(FileMapping):
     """``PATCH /studies/{slug}/``: the study's own fields; items and dimensions have their endpoints."""
+
+    whose = "a study's settings change"
 
     title = serializers.CharField(max_length=300, required=False)
     description = serializers.CharField(max_length=20000, allow_blank=True, required=False)

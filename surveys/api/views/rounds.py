@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -211,7 +211,12 @@ class RoundItemViewSet(mixins.ListModelMixin, RoundScopedViewSet):
 @extend_schema(parameters=[STUDY, ROUND])
 @extend_schema_view(list=extend_schema(summary="A round's statistics per item, dimension and group"))
 class StatisticViewSet(mixins.ListModelMixin, RoundScopedViewSet):
-    """Item statistics of an aggregated (or live) round. ``group=`` (empty) is the whole panel."""
+    """Item statistics of an aggregated (or live) round. ``group=`` (empty) is the whole panel.
+
+    A group is listed for an item and dimension only where it gave at least the study's
+    ``min_group_size`` valid ratings (:func:`surveys.stats.is_shown`); aggregation stores no
+    other group row, and this list checks again.
+    """
 
     serializer_class = ItemStatisticSerializer
     query_filters = (
@@ -223,6 +228,7 @@ class StatisticViewSet(mixins.ListModelMixin, RoundScopedViewSet):
     def get_queryset(self) -> QuerySet[ItemStatistic]:
         return (
             ItemStatistic.objects.filter(round=self.round)
+            .filter(Q(group="") | Q(n__gte=self.study.min_group_size))  # the anonymity rule, checked again
             .select_related("round_item__item", "dimension")
             .order_by("round_item__order", "dimension__order", "group")
         )

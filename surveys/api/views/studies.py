@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -32,6 +31,7 @@ from surveys.api.views.base import StaffViewSet, count_of, valid
 from surveys.models import Item, Panelist, Round, Study
 from surveys.services.study_files import ImportResult, study_export, study_import
 from surveys.study_format import dump_yaml
+from surveys.study_yaml import load_study_yaml
 
 MAX_FILE_NODES = 100_000  # a large real study has some tens of thousands of values
 MAX_FILE_DEPTH = 30
@@ -55,19 +55,11 @@ class StudyYAMLRenderer(BaseRenderer):
         return dump_yaml(data if isinstance(data, dict) else {"data": data}).encode()
 
 
-def _check_storable(text: str) -> None:
-    """Refuse a file whose values the database could not hold, before the importer reads it.
+def _check_storable(data: Any) -> None:
+    """Refuse a parsed file whose values the database could not hold, before the importer reads it.
 
-    A file that is not YAML, or not a mapping, is left to the importer, which names the line.
+    A file that is not a mapping is left to the importer, which says so.
     """
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return
-    except (ValueError, TypeError, OverflowError) as exc:  # e.g. "2001-02-30", a date that does not exist
-        raise Invalid("The study file is not valid YAML.", {"yaml": [f"malformed YAML: {exc}"]}) from None
-    except RecursionError:
-        raise Invalid("The study file is nested too deeply.", {"file": ["Nested too deeply."]}) from None
     if not isinstance(data, dict):
         return
     if is_oversized(data, max_nodes=MAX_FILE_NODES, max_depth=MAX_FILE_DEPTH):
@@ -143,8 +135,9 @@ class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffViewSe
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, LimitedJSONParser])
     def import_file(self, request: Request) -> Response:
         text, filename = _uploaded_text(request)
-        _check_storable(text)
-        result = study_import(text=text, filename=filename, actor_label=study_edits.actor_label(self.actor))
+        data = load_study_yaml(text, filename)  # parsed once: checked here, then imported as it is
+        _check_storable(data)
+        result = study_import(data=data, filename=filename, actor_label=study_edits.actor_label(self.actor))
         body = {
             "study": self._study(result),
             "is_created": result.is_created,
