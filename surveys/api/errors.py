@@ -69,7 +69,7 @@ def flatten(detail: Any, prefix: str = "", into: Fields | None = None) -> Fields
     if isinstance(detail, dict):
         for key, value in detail.items():
             non_field = key == api_settings.NON_FIELD_ERRORS_KEY
-            index = int(key) if isinstance(key, str) and key.isdigit() and prefix else key
+            index = int(key) if isinstance(key, str) and key.isascii() and key.isdigit() and prefix else key  # not '³'
             flatten(value, prefix if non_field else _join(prefix, index), out)
     elif isinstance(detail, list):
         if all(not isinstance(v, dict | list) for v in detail):

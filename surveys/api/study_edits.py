@@ -21,7 +21,6 @@ from django.db import transaction
 from surveys.errors import DomainError
 from surveys.models import Item, Study
 from surveys.services.study_files import ImportResult, study_export, study_import
-from surveys.study_format import dump_yaml
 
 StudyData = dict[str, Any]
 
@@ -32,7 +31,7 @@ def actor_label(actor: AbstractBaseUser) -> str:
 
 
 def _import(data: Mapping[str, Any], filename: str, actor: AbstractBaseUser) -> ImportResult:
-    return study_import(text=dump_yaml(data), filename=filename, actor_label=actor_label(actor))
+    return study_import(data=data, filename=filename, actor_label=actor_label(actor))
 
 
 @transaction.atomic

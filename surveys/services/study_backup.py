@@ -9,6 +9,7 @@ pseudonyms and the token hashes dropped (nobody can sign in with a pseudonymised
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +32,7 @@ from surveys.models import (
 )
 from surveys.models.panel import hash_token
 from surveys.services.study_files import study_export, study_import
-from surveys.study_format import dump_yaml
+from surveys.study_format import BACKUP_KEY, dump_yaml
 
 DATA_VERSION = 1
 PANEL_FIELDS = ("email", "name", "group", "language", "years_experience", "expertise", "status", "is_synthetic")
@@ -101,7 +102,7 @@ def study_data_export(*, study: Study, pseudonymise: bool = False) -> dict[str, 
         "suggestions": suggestions,
         "audit": audit,
     }
-    return {**study_export(study=study), "data": data}
+    return {**study_export(study=study), BACKUP_KEY: data}
 
 
 def _round_data(r: Round) -> dict[str, Any]:
@@ -156,16 +157,24 @@ def _round_data(r: Round) -> dict[str, Any]:
 
 
 @transaction.atomic
-def study_data_import(*, text: str, data: dict[str, Any], filename: str) -> Study:
-    """Restore a study exported with its data into a database that does not hold it yet."""
+def study_data_import(*, document: Mapping[str, Any], filename: str) -> Study:
+    """Restore a study exported with its data into a database that does not hold it yet.
+
+    ``document`` is the whole backup file as parsed once by ``load_study_yaml``: the study file's
+    fields, which ``study_import`` checks as for any import, and the ``data`` section.
+    """
+    data = document.get(BACKUP_KEY)
+    if data is None:
+        raise StudyFileError(
+            filename, [FieldError(BACKUP_KEY, "is missing: write the file with export_study --with-data")]
+        )
     if not isinstance(data, dict) or data.get("version") != DATA_VERSION:
         raise StudyFileError(filename, [FieldError("data.version", f"must be {DATA_VERSION}")])
-    import yaml
-
-    slug = (yaml.safe_load(text) or {}).get("slug")
+    definition = {k: v for k, v in document.items() if k != BACKUP_KEY}
+    slug = definition.get("slug")
     if Study.objects.filter(slug=slug).exists():
         raise DomainError(f"Study '{slug}' already exists here; restore with data only into a database without it.")
-    study = study_import(text=text, filename=filename, actor_label="restore").study
+    study = study_import(data=definition, filename=filename, actor_label="restore").study
     study.audit_events.all().delete()  # the restored trail replaces the import's own event
     items = {i.code: i for i in study.items.all()}
     dimensions = {d.key: d for d in study.dimensions.all()}

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 
 from surveys.errors import FieldError, StudyFileError
 from surveys.models import Dimension, Item, Rating, RoundItem, Section, Study
 from surveys.services.audit import audit_record
-from surveys.study_format import DimensionSpec, ItemSpec, SectionSpec, StudySpec, parse_study, spec_to_data
+from surveys.study_format import (
+    DimensionSpec,
+    ItemSpec,
+    SectionSpec,
+    StudySpec,
+    parse_study,
+    parse_study_data,
+    spec_to_data,
+)
 
 
 @dataclass
@@ -100,6 +110,7 @@ def study_to_spec(study: Study) -> StudySpec:
         min_group_size=study.min_group_size,
         outside_iqr_reason=study.outside_iqr_reason,
         expertise_weighting=study.has_expertise_weighting,
+        time_zone=study.time_zone,
         consensus_rule=study.consensus_rule,
         stopping_rule=study.stopping_rule,
         dimensions=dimensions,
@@ -114,9 +125,17 @@ def study_export(*, study: Study) -> dict:
 
 
 @transaction.atomic
-def study_import(*, text: str, filename: str, actor_label: str = "import_study") -> ImportResult:
-    """Create or update the study with the file's slug. All or nothing."""
-    spec = parse_study(text, filename)
+def study_import(
+    *, filename: str, text: str | None = None, data: Mapping[str, Any] | None = None, actor_label: str = "import_study"
+) -> ImportResult:
+    """Create or update the study with the file's slug. All or nothing.
+
+    Give the file's YAML ``text``, or its ``data`` when the caller has parsed it already (the API
+    parses an upload once, to check it, and passes the result on rather than parse it again).
+    """
+    if (text is None) == (data is None):
+        raise TypeError("study_import takes the file's text or its parsed data, not both or neither")
+    spec = parse_study(text, filename) if text is not None else parse_study_data(data, filename)
     study = Study.objects.select_for_update().filter(slug=spec.slug).first()
     is_created = study is None
     if study is None:
@@ -133,6 +152,7 @@ def study_import(*, text: str, filename: str, actor_label: str = "import_study")
     study.min_group_size = spec.min_group_size
     study.outside_iqr_reason = spec.outside_iqr_reason
     study.has_expertise_weighting = spec.expertise_weighting
+    study.time_zone = spec.time_zone
     study.consensus_rule = spec.consensus_rule
     study.stopping_rule = spec.stopping_rule
     study.save()

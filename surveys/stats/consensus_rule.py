@@ -16,6 +16,7 @@ Errors are :class:`RuleError` with the dotted ``field`` of the offending entry, 
 
 from __future__ import annotations
 
+import difflib
 import math
 import operator
 from collections.abc import Callable, Mapping
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from .errors import RuleError
+from .errors import RuleError, short
 
 PRESETS = ("cos", "percent", "iqr", "rand_ucla", "custom")
 JOINS = ("all", "any")
@@ -135,7 +136,7 @@ def parse_consensus_rule(data: Mapping[str, Any]) -> ConsensusRule:
     if preset is None:
         raise RuleError(f"{ROOT}.preset", f"is required; choose one of {choices}")
     if preset not in PRESETS:
-        raise RuleError(f"{ROOT}.preset", f"unknown consensus preset {preset!r}; choose one of {choices}")
+        raise RuleError(f"{ROOT}.preset", f"unknown consensus preset {short(preset)}; choose one of {choices}")
     allowed = PRESET_PARAMETERS[preset]
     params: dict[str, Any] = {}
     for name, raw in data.items():
@@ -143,7 +144,9 @@ def parse_consensus_rule(data: Mapping[str, Any]) -> ConsensusRule:
             continue
         if name not in allowed:
             takes = f"it takes {', '.join(allowed)}" if allowed else "it takes no parameters"
-            raise RuleError(f"{ROOT}.{name}", f"is not a parameter of preset {preset!r}; {takes}")
+            raise RuleError(
+                f"{ROOT}.{name}", f"is not a parameter of preset {preset!r}; {_did_you_mean(name, allowed)}{takes}"
+            )
         params[name] = _parameter(name, raw)
     if preset == "custom" and "criteria" not in params:
         raise RuleError(f"{ROOT}.criteria", "is required for a custom rule: a list of {stat, op, value}")
@@ -161,19 +164,25 @@ def rule_to_data(rule: ConsensusRule) -> dict[str, Any]:
     return data
 
 
+def _did_you_mean(word: Any, choices: Any) -> str:
+    """'did you mean 'x'? ' for the closest of ``choices`` to a misspelt key, else nothing."""
+    close = difflib.get_close_matches(str(word), list(choices), n=1)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
 def _parameter(name: str, raw: Any) -> Any:
     field = f"{ROOT}.{name}"
     if name in ("agree_min", "disagree_max", "threshold"):
         if not _is_number(raw) or not 0 < raw <= 1:
-            raise RuleError(field, f"must be a share in (0, 1], e.g. 0.75 for 75%; got {raw!r}")
+            raise RuleError(field, f"must be a share in (0, 1], e.g. 0.75 for 75%; got {short(raw)}")
         return raw
     if name == "max_iqr":
         if not _is_number(raw) or raw < 0:
-            raise RuleError(field, f"must be a number ≥ 0 (the largest IQR that counts as consensus); got {raw!r}")
+            raise RuleError(field, f"must be a number ≥ 0 (the largest IQR that counts as consensus); got {short(raw)}")
         return raw
     if name == "join":
         if raw not in JOINS:
-            raise RuleError(field, f"must be 'all' or 'any'; got {raw!r}")
+            raise RuleError(field, f"must be 'all' or 'any'; got {short(raw)}")
         return raw
     return _criteria(name, raw)
 
@@ -191,19 +200,20 @@ def _criterion(field: str, raw: Any) -> Criterion:
         raise RuleError(field, "must be a mapping {stat, op, value}")
     for key in raw:
         if key not in ("stat", "op", "value"):
-            raise RuleError(f"{field}.{key}", "is not a criterion field; use stat, op and value")
+            hint = _did_you_mean(key, ("stat", "op", "value"))
+            raise RuleError(f"{field}.{key}", f"is not a criterion field; {hint}use stat, op and value")
     for key in ("stat", "op", "value"):
         if key not in raw:
             raise RuleError(f"{field}.{key}", "is required")
     stat, op, value = raw["stat"], raw["op"], raw["value"]
     if stat not in CRITERION_STATS:
-        raise RuleError(f"{field}.stat", f"unknown statistic {stat!r}; choose one of {', '.join(CRITERION_STATS)}")
+        raise RuleError(f"{field}.stat", f"unknown statistic {short(stat)}; choose one of {', '.join(CRITERION_STATS)}")
     if op not in OPERATORS:
-        raise RuleError(f"{field}.op", f"unknown operator {op!r}; choose one of {', '.join(OPERATORS)}")
+        raise RuleError(f"{field}.op", f"unknown operator {short(op)}; choose one of {', '.join(OPERATORS)}")
     if not _is_number(value):
-        raise RuleError(f"{field}.value", f"must be a number; got {value!r}")
+        raise RuleError(f"{field}.value", f"must be a number; got {short(value)}")
     if stat in SHARE_STATS and not 0 <= value <= 1:
-        raise RuleError(f"{field}.value", f"{stat} is a share in [0, 1] (0.8 means 80%); got {value!r}")
+        raise RuleError(f"{field}.value", f"{stat} is a share in [0, 1] (0.8 means 80%); got {short(value)}")
     return Criterion(stat=stat, op=op, value=value)
 
 

@@ -6,7 +6,24 @@ both carry messages a facilitator can act on: they name the item, the field and 
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any
+
+SHORT_MAX_CHARS = 80
+
+_short = reprlib.Repr()
+_short.maxstring = _short.maxother = 60
+_short.maxlist = _short.maxtuple = _short.maxdict = _short.maxset = 6
+_short.maxlevel = 3
+
+
+def short(value: Any) -> str:
+    """``repr(value)`` cut to at most ``SHORT_MAX_CHARS`` characters, for quoting a bad value in a message.
+
+    A message must never print a whole megabyte of input (or a structure built by YAML aliases) back.
+    """
+    text = _short.repr(value)
+    return text if len(text) <= SHORT_MAX_CHARS else text[: SHORT_MAX_CHARS - 3] + "..."
 
 
 class StatsInputError(ValueError):

@@ -16,13 +16,14 @@ von der Gracht (2012): a panel that no longer moves has said what it will say.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from .errors import RuleError
+from .errors import RuleError, short
 
 CRITERIA = ("all_decided", "all_stable")
 MAX_ROUNDS_LIMIT = 20
@@ -58,25 +59,27 @@ def parse_stopping_rule(data: Mapping[str, Any]) -> StoppingRule:
         raise RuleError(ROOT, "must be a mapping, e.g. {max_rounds: 3, criteria: [all_decided]}")
     for key in data:
         if key not in ("max_rounds", "criteria"):
-            raise RuleError(f"{ROOT}.{key}", "is not a stopping rule field; use max_rounds and criteria")
+            close = difflib.get_close_matches(str(key), ["max_rounds", "criteria"], n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise RuleError(f"{ROOT}.{key}", f"is not a stopping rule field; {hint}use max_rounds and criteria")
     if "max_rounds" not in data:
         raise RuleError(f"{ROOT}.max_rounds", f"is required: a whole number from 1 to {MAX_ROUNDS_LIMIT}")
     max_rounds = data["max_rounds"]
     if not isinstance(max_rounds, int) or isinstance(max_rounds, bool) or not 1 <= max_rounds <= MAX_ROUNDS_LIMIT:
         raise RuleError(
-            f"{ROOT}.max_rounds", f"must be a whole number from 1 to {MAX_ROUNDS_LIMIT}; got {max_rounds!r}"
+            f"{ROOT}.max_rounds", f"must be a whole number from 1 to {MAX_ROUNDS_LIMIT}; got {short(max_rounds)}"
         )
     raw = data.get("criteria", [])
     if not isinstance(raw, list | tuple):
-        raise RuleError(f"{ROOT}.criteria", f"must be a list drawn from {', '.join(CRITERIA)}; got {raw!r}")
+        raise RuleError(f"{ROOT}.criteria", f"must be a list drawn from {', '.join(CRITERIA)}; got {short(raw)}")
     for index, criterion in enumerate(raw):
         if criterion not in CRITERIA:
             raise RuleError(
                 f"{ROOT}.criteria[{index}]",
-                f"unknown stopping criterion {criterion!r}; choose from {', '.join(CRITERIA)}",
+                f"unknown stopping criterion {short(criterion)}; choose from {', '.join(CRITERIA)}",
             )
         if criterion in raw[:index]:
-            raise RuleError(f"{ROOT}.criteria[{index}]", f"{criterion!r} is listed twice")
+            raise RuleError(f"{ROOT}.criteria[{index}]", f"{short(criterion)} is listed twice")
     return StoppingRule(max_rounds=max_rounds, criteria=tuple(raw))
 
 

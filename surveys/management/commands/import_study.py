@@ -3,12 +3,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from surveys.errors import DomainError, FieldError, StudyFileError
 from surveys.services.study_backup import study_data_import
 from surveys.services.study_files import study_import
+from surveys.study_yaml import check_file_size, load_study_yaml
 
 
 class Command(BaseCommand):
@@ -24,9 +24,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, path: Path, with_data: bool, **options: Any) -> None:
         try:
+            check_file_size(path.stat().st_size, str(path))  # before reading: a huge file is never loaded
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"{path}: cannot read the file: {exc}", returncode=2) from exc
+        except DomainError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
         try:
             if with_data:
                 self._restore(text, str(path))
@@ -43,15 +46,10 @@ class Command(BaseCommand):
         )
 
     def _restore(self, text: str, filename: str) -> None:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise StudyFileError(filename, [FieldError("yaml", f"malformed YAML: {exc}")]) from exc
-        if not isinstance(data, dict) or "data" not in data:
-            raise StudyFileError(
-                filename, [FieldError("data", "is missing: write the file with export_study --with-data")]
-            )
-        study = study_data_import(text=text, data=data["data"], filename=filename)
+        document = load_study_yaml(text, filename)  # the same loader as a plain import, and only once
+        if not isinstance(document, dict):
+            raise StudyFileError(filename, [FieldError("(top level)", "must be a mapping of study fields")])
+        study = study_data_import(document=document, filename=filename)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Restored study '{study.slug}': {study.panelists.count()} panelists, {study.rounds.count()} rounds."
