@@ -11,6 +11,7 @@ from django.db import connections
 from surveys.models import Ballot, Dimension, Item, Panelist, Rating, Round, RoundItem, Study
 from surveys.reports.lineage import lineage_roots_from_parents
 from surveys.stats import Scale
+from surveys.stats.participation import RoundParticipation, RoundSpan, members_from_rows, participation
 
 RATING_COLUMNS = ["panelist", "item", "dimension", "value", "group", "weight"]
 
@@ -78,8 +79,14 @@ def round_items_by_root(round_: Round) -> dict[int, RoundItem]:
     return {roots[ri.item_id]: ri for ri in RoundItem.objects.filter(round=round_)}
 
 
-def round_panel_counts(round_: Round) -> tuple[int, int]:
-    """(experts invited to the round, ballots submitted)."""
-    invited = Panelist.objects.filter(study_id=round_.study_id).exclude(status=Panelist.Status.REVOKED).count()
-    submitted = Ballot.objects.filter(round=round_, status=Ballot.Status.SUBMITTED).count()
-    return invited, submitted
+#: The panelist columns :mod:`surveys.stats.participation` reads.
+MEMBER_FIELDS = ("id", "group", "status", "created_at", "revoked_at", "withdrawn_at")
+
+
+def round_participation(round_: Round) -> RoundParticipation:
+    """Who was invited to and submitted in ``round_``, by the one definition of
+    :mod:`surveys.stats.participation` (2 queries; attrition needs the other rounds, so it is not set)."""
+    members = members_from_rows(Panelist.objects.filter(study_id=round_.study_id).values(*MEMBER_FIELDS))
+    ballots = Ballot.objects.filter(round=round_).values_list("round_id", "panelist_id", "status")
+    span = RoundSpan(id=round_.pk, number=round_.number, status=round_.status, closed_at=round_.closed_at)
+    return participation([span], members, ballots)[0]

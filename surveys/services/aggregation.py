@@ -18,7 +18,7 @@ from django.utils import timezone
 from surveys.errors import DomainError
 from surveys.models import ItemStatistic, Round, RoundStatistic
 from surveys.reports.sections import STABILITY_COLUMNS
-from surveys.selectors_stats import round_items_by_root, round_panel_counts, round_ratings_frame, study_scales
+from surveys.selectors_stats import round_items_by_root, round_participation, round_ratings_frame, study_scales
 from surveys.services.audit import audit_record
 from surveys.stats import (
     apmo,
@@ -101,7 +101,8 @@ def round_aggregate(*, round: Round, live: bool = False) -> RoundStatistic:
     for key in sorted(frame["dimension"].unique()) if len(frame) else []:
         w = kendalls_w_from_ratings(frame, key)
         kendall[key] = {f: _clean(getattr(w, f)) for f in ("w", "chi2", "df", "p_value", "m", "n")}
-    invited, submitted = round_panel_counts(round_)
+    turnout = round_participation(round_)  # submitted ⊆ invited: the response rate stays in [0, 1]
+    invited, submitted = turnout.n_invited, turnout.n_submitted
     return _store(round_, stats, stable, kendall, apmo(stats), invited, submitted, decision, live=live)
 
 

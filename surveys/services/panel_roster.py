@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 
 from surveys.errors import DomainError
 from surveys.models import Panelist, Study
@@ -78,7 +79,8 @@ def panelist_revoke(
     locked = Panelist.objects.select_for_update(of=("self",)).select_related("study").get(pk=panelist.pk)
     check_transition(locked.pseudonym, REVOKE, locked.status, Panelist.Status.REVOKED)
     locked.status = Panelist.Status.REVOKED
-    locked.save(update_fields=["status"])
+    locked.revoked_at = timezone.now()  # answers submitted before this moment keep counting
+    locked.save(update_fields=["status", "revoked_at"])
     audit_record(
         study=locked.study, action="panelist.revoked", actor=actor, actor_label=actor_label, pseudonym=locked.pseudonym
     )
