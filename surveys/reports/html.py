@@ -153,7 +153,10 @@ def _stability(data: ReportData) -> dict[str, Any]:
                 "n_paired": fmt_num(row["n_paired"], 0), "wilcoxon_p": fmt_p(row["wilcoxon_p"]),
                 "kappa": fmt_num(row["kappa_qw"]), "unchanged": fmt_pct(row["pct_unchanged"]),
                 "scheibe": fmt_pct(row["scheibe_pct_change"]), "delta_cv": fmt_num(row["delta_cv"]),
-                "is_stable": bool(row["is_stable"]) if not _missing(row["is_stable"]) else False,
+                "is_stable": (  # None ("n/a"): an item new in the round has no pair to compare
+                    None if _missing(row["n_paired"]) or not row["n_paired"] or _missing(row["is_stable"])
+                    else bool(row["is_stable"])
+                ),
             })  # fmt: skip
     return {"summary": summary, "detail": detail, "total": len(shifts)}
 

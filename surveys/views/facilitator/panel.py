@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from surveys.errors import DomainError
 from surveys.models import Panelist, Study
 from surveys.selectors_facilitator import panel_list
-from surveys.services import panel_roster
+from surveys.services import panel_roster, withdrawal
 from surveys.services.mail import expert_link
 from surveys.services.panel_import import PanelImportError, PanelRow, panel_import, panel_import_preview
 
@@ -113,6 +113,12 @@ PANELIST_ACTIONS = {
         "Their link stops working at once and they get no more email. What they already submitted stays in "
         "the record. Revoking cannot be undone.",
     ),
+    "erase": (
+        "Withdraw {p} and delete their answers",
+        "Do this when the expert asks for their answers to be deleted. Every rating, reason and open answer of "
+        "theirs is deleted in every round, and the aggregated rounds are computed again without them. Their link "
+        "stops working and they get no more email. This cannot be undone.",
+    ),
     "remove": (
         "Remove {p} from the panel",
         "The expert is deleted. This is possible only while they have not answered; otherwise revoke them.",
@@ -137,6 +143,13 @@ def panelist_action(request: HttpRequest, slug: str, panelist_id: int, action: s
             if action == "revoke":
                 panel_roster.panelist_revoke(panelist=panelist, actor=acting(request))
                 messages.success(request, f"{panelist.pseudonym} is revoked.")
+            elif action == "erase":
+                done = withdrawal.panelist_withdraw(panelist=panelist, delete_answers=True, actor=acting(request))
+                messages.success(
+                    request,
+                    f"{panelist.pseudonym} is withdrawn; {done.ballots_deleted} ballot(s) deleted, "
+                    f"{len(done.rounds_recomputed)} aggregated round(s) computed again.",
+                )
             else:
                 panel_roster.panelist_remove(panelist=panelist, actor=acting(request))
                 messages.success(request, f"{panelist.pseudonym} was removed from the panel.")
