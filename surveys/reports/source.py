@@ -19,7 +19,10 @@ from typing import Any
 Row = Mapping[str, Any]
 
 #: Columns of a panelist row: the only panelist fields a report may see.
-PANELIST_FIELDS = ("id", "pseudonym", "group", "status", "is_synthetic", "consent_at", "years_experience")
+PANELIST_FIELDS = (
+    "id", "pseudonym", "group", "status", "is_synthetic", "consent_at", "years_experience",
+    "created_at", "revoked_at", "withdrawn_at",  # who was invited to which round: surveys.stats.participation
+)  # fmt: skip
 
 #: AuditEvent actions that say how items and rules changed between rounds.
 AUDIT_ACTIONS = ("study.rule_frozen", "round.created", "round.opened", "round.closed", "item.reworded")
