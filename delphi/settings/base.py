@@ -13,7 +13,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_int, env_list, env_str, env_trusted_proxies
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(env_str("DELPHI_DATA_DIR") or BASE_DIR / "var")
@@ -24,6 +24,11 @@ ALLOWED_HOSTS = env_list("DELPHI_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "tes
 CSRF_TRUSTED_ORIGINS = env_list("DELPHI_CSRF_TRUSTED_ORIGINS", [])
 # Absolute links in invitation emails and printed by the demo.
 BASE_URL = env_str("DELPHI_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: a count (the proxies in
+# front, each appending the address it was reached from) or their addresses/networks. Default none:
+# the headers are ignored, since anyone can send them. surveys.ratelimit.client_address reads it for
+# every limiter (invitation links, the API, staff sign-in); production.py for HTTPS.
+DELPHI_TRUSTED_PROXIES = env_trusted_proxies("DELPHI_TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -130,7 +135,13 @@ REDIS_URL = env_str("REDIS_URL")
 # Redis every gunicorn worker shares them; the embedded default keeps them in process memory.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "delphi"}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "delphi",
+            # A Redis that hangs must not hang requests: the limiters fail open after a second.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -193,6 +204,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "surveys.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"expert": DELPHI_API_EXPERT_RATE},  # kept in the default cache
+    # Unset, DRF would believe any X-Forwarded-For. The expert throttle takes the address from
+    # surveys.ratelimit.client_address instead; this keeps any other DRF throttle as safe (a list of
+    # proxy addresses has no count: 0, the proxy's own address, which no client can forge).
+    "NUM_PROXIES": DELPHI_TRUSTED_PROXIES if isinstance(DELPHI_TRUSTED_PROXIES, int) else 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Delphi Panel API",
@@ -254,6 +269,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
 AXES_VERBOSE = False
+# The client's address as the app's own limiters see it (DELPHI_TRUSTED_PROXIES); it takes precedence
+# over axes's ipware settings, and django-ipware is not installed.
+AXES_CLIENT_IP_CALLABLE = "surveys.ratelimit.client_address"
 
 LOGGING = {
     "version": 1,

@@ -21,8 +21,12 @@ if not ALLOWED_HOSTS:
         "comma-separated, e.g. DELPHI_ALLOWED_HOSTS=panel.example.org."
     )
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# "This request came over HTTPS" is believed from X-Forwarded-Proto only behind a trusted proxy
+# (DELPHI_TRUSTED_PROXIES), which must then be the only way in; otherwise any client could claim it.
+if DELPHI_TRUSTED_PROXIES:  # noqa: F405
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DELPHI_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a health probe inside the network speaks plain HTTP
 SECURE_HSTS_SECONDS = env_int("DELPHI_HSTS_SECONDS", 31_536_000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

@@ -5,9 +5,12 @@ Staff keys are issued with ``manage.py api_token create`` and stored only as SHA
 own authtoken stores them in clear, so it is not used).
 
 The token is the one in the expert's link ``/e/<token>/``, checked exactly as the link is: unknown,
-expired, revoked and withdrawn tokens are refused alike (401), saying nothing about which. The
-expert is not a Django user: ``request.user`` becomes an :class:`ExpertPrincipal` holding the
-panelist, which no staff permission accepts.
+expired, revoked and withdrawn tokens are refused alike (401), saying nothing about which, and they
+count against the same limit of wrong tokens per client (``DELPHI_TOKEN_GUESS_LIMIT`` per
+``DELPHI_TOKEN_GUESS_WINDOW_S``, by default 20 per 10 minutes, link and API together): beyond it
+every token from that client is refused with 429 until the window ends. The expert is not a Django
+user: ``request.user`` becomes an :class:`ExpertPrincipal` holding the panelist, which no staff
+permission accepts.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from rest_framework.request import Request
 
 from surveys import selectors_expert
 from surveys.models import Panelist
+from surveys.ratelimit import token_guess_limit
 from surveys.services.api_tokens import api_token_check
 
 KEYWORD = "Bearer"
@@ -61,12 +65,16 @@ class ExpertTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Send the header as 'Authorization: Bearer <token>'.")
+        limit = token_guess_limit()
+        retry_after = limit.retry_after(request._request)
+        if retry_after is not None:  # refused before the lookup: a right guess now teaches nothing
+            raise exceptions.Throttled(wait=retry_after, detail="Too many wrong tokens from this address.")
         try:
-            raw = header[1].decode("ascii")
+            panelist = selectors_expert.panelist_by_invitation(header[1].decode("ascii"))
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("This token is not valid.") from None
-        panelist = selectors_expert.panelist_by_invitation(raw)
+            panelist = None
         if panelist is None:
+            limit.record_failure(request._request)
             raise exceptions.AuthenticationFailed("This token is not valid.")
         return ExpertPrincipal(panelist), panelist
 

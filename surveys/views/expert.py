@@ -11,7 +11,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -24,7 +23,7 @@ from surveys.forms.profile import ProfileForm
 from surveys.forms.questionnaire import parse_answers, questionnaire_view
 from surveys.models import Ballot, Panelist
 from surveys.models.ballots import RATIONALE_MAX_LENGTH
-from surveys.ratelimit import FailureLimit
+from surveys.ratelimit import token_guess_limit
 from surveys.services import experts
 from surveys.services.ballots import BallotRefused, ballot_reopen, ballot_start
 
@@ -33,11 +32,6 @@ SESSION_KEY = "delphi_panelist_id"
 SESSION_LINK_KEY = "delphi_link"
 
 View = Callable[..., HttpResponse]
-
-
-def token_guess_limit() -> FailureLimit:
-    """Wrong invitation links allowed per client address and window (settings, read per request)."""
-    return FailureLimit("token", settings.DELPHI_TOKEN_GUESS_LIMIT, settings.DELPHI_TOKEN_GUESS_WINDOW_S)
 
 
 def invalid_link(request: HttpRequest) -> HttpResponse:
