@@ -308,12 +308,15 @@ def test_consent_is_recorded_once_with_its_time() -> None:
     assert panelist_consent(panelist=panelist).consent_at == first
 
 
-def test_the_profile_keeps_group_years_and_expertise_per_section() -> None:
+def test_the_profile_keeps_background_years_and_expertise_per_section() -> None:
     study = small_study()
-    me = consented_panel(study, [""])[0]
-    panelist_profile_update(panelist=me, group=" Europe ", years_experience=12, expertise={"claims": 4, "recs": None})
+    me = consented_panel(study, ["Europe"])[0]
+    panelist_profile_update(
+        panelist=me, background=" Diplomat ", years_experience=12, expertise={"claims": 4, "recs": None}
+    )
     me.refresh_from_db()
-    assert (me.group, me.years_experience, me.expertise) == ("Europe", 12, {"claims": 4})
+    assert (me.background, me.years_experience, me.expertise) == ("Diplomat", 12, {"claims": 4})
+    assert me.group == "Europe"  # the facilitator's, untouched
 
 
 @pytest.mark.parametrize(
@@ -323,4 +326,4 @@ def test_the_profile_keeps_group_years_and_expertise_per_section() -> None:
 def test_the_profile_refuses_values_out_of_range(expertise: dict, years: int, message: str) -> None:
     me = consented_panel(small_study(), [""])[0]
     with pytest.raises(DomainError, match=message):
-        panelist_profile_update(panelist=me, group="", years_experience=years, expertise=expertise)
+        panelist_profile_update(panelist=me, background="", years_experience=years, expertise=expertise)

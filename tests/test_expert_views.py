@@ -115,18 +115,18 @@ def test_consent_is_recorded_and_leads_to_the_profile(client: Client) -> None:
     assert panelist.consent_at is not None
 
 
-def test_the_profile_saves_group_years_and_expertise_per_section(client: Client, open_round) -> None:  # type: ignore[no-untyped-def]
+def test_the_profile_saves_background_years_and_expertise_per_section(client: Client, open_round) -> None:  # type: ignore[no-untyped-def]
     _, me = open_round
     enter(client, me)
     page = client.get("/e/profile/").content.decode()
     assert "Claims" in page and "Recommendations" in page
     response = client.post(
         "/e/profile/",
-        {"group": "Central Asia", "years_experience": "15", "expertise-claims": "4", "expertise-recs": ""},
+        {"background": "Border economist", "years_experience": "15", "expertise-claims": "4", "expertise-recs": ""},
     )
     assert response["Location"] == "/e/round/"
     me.refresh_from_db()
-    assert (me.group, me.years_experience, me.expertise) == ("Central Asia", 15, {"claims": 4})
+    assert (me.background, me.years_experience, me.expertise) == ("Border economist", 15, {"claims": 4})
 
 
 def test_the_profile_refuses_expertise_outside_one_to_five_with_a_message(client: Client, open_round) -> None:  # type: ignore[no-untyped-def]

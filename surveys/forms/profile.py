@@ -1,11 +1,14 @@
-"""The expert's short expertise profile: group, years of experience, self-rated expertise per section."""
+"""The expert's short expertise profile: background, years of experience, self-rated expertise per section.
+
+The group is not here: the facilitator assigns it, and the page shows it read-only.
+"""
 
 from __future__ import annotations
 
 from django import forms
 
 from surveys.models import Panelist, Section
-from surveys.services.experts import EXPERTISE_SCALE, GROUP_MAX_LENGTH, YEARS_MAX
+from surveys.services.experts import BACKGROUND_MAX_LENGTH, EXPERTISE_SCALE, YEARS_MAX
 
 
 def expertise_field(section_key: str) -> str:
@@ -13,9 +16,10 @@ def expertise_field(section_key: str) -> str:
 
 
 class ProfileForm(forms.Form):
-    group = forms.CharField(
-        label="Your group", required=False, max_length=GROUP_MAX_LENGTH,
-        help_text="The region or kind of stakeholder you speak for, e.g. Central Asia or Government.",
+    background = forms.CharField(
+        label="Your background", required=False, max_length=BACKGROUND_MAX_LENGTH, widget=forms.Textarea,
+        help_text="In your own words, if you like: your field, role or region. The facilitator sees it; "
+        "no result uses it.",
     )  # fmt: skip
     years_experience = forms.IntegerField(
         label="Years of experience in this field", required=False, min_value=0, max_value=YEARS_MAX
@@ -25,7 +29,7 @@ class ProfileForm(forms.Form):
         kwargs.setdefault(
             "initial",
             {
-                "group": panelist.group,
+                "background": panelist.background,
                 "years_experience": panelist.years_experience,
                 **{expertise_field(k): v for k, v in (panelist.expertise or {}).items()},
             },

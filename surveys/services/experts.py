@@ -23,7 +23,7 @@ from surveys.services.ballots import (
 from surveys.text_input import text_problem
 
 OPEN_ANSWER_MAX_LENGTH = 4000  # Suggestion.text's limit
-GROUP_MAX_LENGTH = 80  # Panelist.group
+BACKGROUND_MAX_LENGTH = 2000  # Panelist.background
 YEARS_MAX = 80  # the panelist_years_experience_sane constraint
 EXPERTISE_SCALE = (1, 5)
 
@@ -51,20 +51,24 @@ def panelist_consent(*, panelist: Panelist) -> Panelist:
 
 @transaction.atomic
 def panelist_profile_update(
-    *, panelist: Panelist, group: str, years_experience: int | None, expertise: Mapping[str, int | None]
+    *, panelist: Panelist, background: str, years_experience: int | None, expertise: Mapping[str, int | None]
 ) -> Panelist:
-    """Save the short expertise profile: group, years of experience, self-rated expertise 1–5 per section.
+    """Save the short expertise profile: background, years of experience, self-rated expertise 1–5 per section.
 
+    The group is not the expert's to set: it is the facilitator's (panel import, dashboard), and it
+    decides subgroup analysis and suppression, so free text here once split "Central Asia" from
+    "central asia" and let an expert declare their own group. ``background`` is the expert's own
+    description instead, shown to the facilitator and used by no analysis or report.
     ``expertise`` is keyed by section key; a section left out (or None) is not stated.
     """
     locked = _usable(panelist)
     if locked.consent_at is None:
         raise DomainError("Please give your consent before filling in your profile.")
-    group = group.strip()
-    if len(group) > GROUP_MAX_LENGTH:
-        raise DomainError(f"The group has {len(group)} characters; the limit is {GROUP_MAX_LENGTH}.")
-    if problem := text_problem(group):
-        raise DomainError(f"The group {problem}.")
+    background = background.strip()
+    if len(background) > BACKGROUND_MAX_LENGTH:
+        raise DomainError(f"Your background has {len(background)} characters; the limit is {BACKGROUND_MAX_LENGTH}.")
+    if problem := text_problem(background):
+        raise DomainError(f"Your background {problem}.")
     if years_experience is not None and not 0 <= years_experience <= YEARS_MAX:
         raise DomainError(f"Years of experience must be between 0 and {YEARS_MAX}.")
     sections = dict(locked.study.sections.values_list("key", "title"))
@@ -78,8 +82,8 @@ def panelist_profile_update(
         if not low <= value <= high:
             raise DomainError(f"Expertise in '{sections[key]}' must be between {low} and {high}.")
         stated[key] = value
-    locked.group, locked.years_experience, locked.expertise = group, years_experience, stated
-    locked.save(update_fields=["group", "years_experience", "expertise"])
+    locked.background, locked.years_experience, locked.expertise = background, years_experience, stated
+    locked.save(update_fields=["background", "years_experience", "expertise"])
     return locked
 
 

@@ -36,6 +36,7 @@ from surveys.study_format import BACKUP_KEY, dump_yaml
 
 DATA_VERSION = 1
 PANEL_FIELDS = ("email", "name", "group", "language", "years_experience", "expertise", "status", "is_synthetic")
+PANEL_OPTIONAL = {"background": ""}  # fields newer than DATA_VERSION 1 backups: their value when absent
 ROUND_FIELDS = ("status", "is_live_feedback")
 ROUND_TIMES = ("opens_at", "closes_at", "opened_at", "closed_at", "aggregated_at")
 STAT_SKIP = {"id", "round_id", "round_item_id", "dimension_id", "group", "computed_at"}
@@ -59,10 +60,10 @@ def study_data_export(*, study: Study, pseudonymise: bool = False) -> dict[str, 
     study = Study.objects.get(pk=study.pk)  # what is stored, not an instance changed in memory
     panel = []
     for p in study.panelists.order_by("pk"):
-        entry = {"pseudonym": p.pseudonym, **{f: getattr(p, f) for f in PANEL_FIELDS}}
+        entry = {"pseudonym": p.pseudonym, **{f: getattr(p, f) for f in (*PANEL_FIELDS, *PANEL_OPTIONAL)}}
         entry |= {"consent_at": _time(p.consent_at), "token_issued_at": _time(p.token_issued_at)}
         if pseudonymise:
-            entry |= {"email": f"{p.pk}@pseudonymised.invalid", "name": ""}
+            entry |= {"email": f"{p.pk}@pseudonymised.invalid", "name": "", "background": ""}  # own words identify
         else:
             entry["token_hash"] = p.token_hash
         panel.append(entry)
@@ -180,7 +181,7 @@ def study_data_import(*, document: Mapping[str, Any], filename: str) -> Study:
     dimensions = {d.key: d for d in study.dimensions.all()}
     panel = {}
     for entry in data.get("panel", []):
-        fields = {f: entry[f] for f in PANEL_FIELDS}
+        fields = {f: entry[f] for f in PANEL_FIELDS} | {f: entry.get(f, v) for f, v in PANEL_OPTIONAL.items()}
         token_hash = entry.get("token_hash") or hash_token(secrets.token_urlsafe(32))
         panel[entry["pseudonym"]] = Panelist.objects.create(
             study=study,

@@ -103,7 +103,7 @@ def profile(request: HttpRequest, panelist: Panelist) -> HttpResponse:
         try:
             experts.panelist_profile_update(
                 panelist=panelist,
-                group=form.cleaned_data["group"],
+                background=form.cleaned_data["background"],
                 years_experience=form.cleaned_data["years_experience"],
                 expertise=form.expertise(),
             )
@@ -112,7 +112,8 @@ def profile(request: HttpRequest, panelist: Panelist) -> HttpResponse:
         else:
             messages.success(request, "Your profile is saved.")
             return redirect("surveys:expert_round")
-    context = {"study": panelist.study, "form": form, "groups": reads.panel_groups(panelist.study_id)}
+    # The group is the facilitator's: shown, never a field (a posted "group" is not even read).
+    context = {"study": panelist.study, "form": form, "panelist_group": panelist.group}
     return render(request, "surveys/expert/profile.html", context, status=400 if form.errors else 200)
 
 

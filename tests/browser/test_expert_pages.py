@@ -50,7 +50,7 @@ def test_an_expert_opens_the_link_consents_rates_reloads_and_submits(
     assert page.url == f"{live_server.url}/e/welcome/"  # the token is not kept in the address
     expect(page.get_by_role("heading", name="About this study")).to_be_visible()
     page.get_by_role("button", name="I agree, continue").click()
-    page.get_by_label("Your group").fill("Europe")
+    page.get_by_label("Your background").fill("Economist")  # the group is the facilitator's: no field
     page.get_by_label("Years of experience in this field").fill("12")
     page.get_by_role("group", name="Claims").get_by_label("4").check()
     page.get_by_role("button", name="Save and continue").click()
@@ -91,7 +91,7 @@ def test_an_expert_opens_the_link_consents_rates_reloads_and_submits(
     assert ballot.status == Ballot.Status.SUBMITTED
     assert Rating.objects.get(ballot=ballot, round_item__item__code="C1").value == 8
     panelist.refresh_from_db()
-    assert (panelist.group, panelist.years_experience, panelist.expertise) == ("Europe", 12, {"claims": 4})
+    assert (panelist.background, panelist.years_experience, panelist.expertise) == ("Economist", 12, {"claims": 4})
 
 
 def test_in_round_two_the_expert_sees_feedback_and_is_asked_for_a_reason_outside_the_iqr(

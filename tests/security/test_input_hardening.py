@@ -135,17 +135,17 @@ def test_an_open_answer_with_a_nul_is_refused_by_the_page_and_the_service() -> N
     assert not Suggestion.objects.exists()
 
 
-def test_the_profile_refuses_a_nul_in_the_group_on_the_page_and_in_the_service(expert) -> None:  # type: ignore[no-untyped-def]
+def test_the_profile_refuses_a_nul_in_the_background_on_the_page_and_in_the_service(expert) -> None:  # type: ignore[no-untyped-def]
     _, me, raw = expert
     client = Client()
     assert client.get(f"/e/{raw}/").status_code == 302
-    page = client.post("/e/profile/", {"group": "Euro\x00pe", "years_experience": "3"})
+    page = client.post("/e/profile/", {"background": "Euro\x00pe", "years_experience": "3"})
     assert page.status_code == 400
     assert "Null characters are not allowed" in page.content.decode()
-    with pytest.raises(DomainError, match="The group contains a NUL character"):
-        panelist_profile_update(panelist=me, group="Euro\x00pe", years_experience=3, expertise={})
+    with pytest.raises(DomainError, match="Your background contains a NUL character"):
+        panelist_profile_update(panelist=me, background="Euro\x00pe", years_experience=3, expertise={})
     me.refresh_from_db()
-    assert me.group == ""
+    assert me.background == ""
 
 
 def staff_client() -> Client:

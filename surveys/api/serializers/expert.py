@@ -12,7 +12,7 @@ from surveys.api.reads import BallotView
 from surveys.api.serializers.studies import DimensionSerializer, SectionSerializer
 from surveys.models import Ballot, Round, Study
 from surveys.models.ballots import RATIONALE_MAX_LENGTH
-from surveys.services.experts import EXPERTISE_SCALE, GROUP_MAX_LENGTH, OPEN_ANSWER_MAX_LENGTH, YEARS_MAX
+from surveys.services.experts import BACKGROUND_MAX_LENGTH, EXPERTISE_SCALE, OPEN_ANSWER_MAX_LENGTH, YEARS_MAX
 
 ANSWERS_MAX = 2000
 
@@ -53,7 +53,13 @@ class ConsentSerializer(serializers.Serializer):
 
 
 class ProfileSerializer(serializers.Serializer):
-    group = serializers.CharField(max_length=GROUP_MAX_LENGTH, allow_blank=True, required=False, default="")
+    """The expert's profile. ``group`` is the facilitator's: read here, and a different one sent is refused."""
+
+    group = serializers.CharField(read_only=True, help_text="Assigned by the facilitator; the expert cannot change it.")
+    background = serializers.CharField(
+        max_length=BACKGROUND_MAX_LENGTH, allow_blank=True, required=False, default="",
+        help_text="The expert's own description of their background; the facilitator sees it, no analysis uses it.",
+    )  # fmt: skip
     years_experience = serializers.IntegerField(
         min_value=0, max_value=YEARS_MAX, allow_null=True, required=False, default=None
     )
@@ -63,6 +69,13 @@ class ProfileSerializer(serializers.Serializer):
         default=dict,
         help_text="Self-rated expertise 1–5 per section key; leave a section out if unsure.",
     )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """A read-only field is dropped silently by DRF; a group sent that is not the expert's own is refused."""
+        sent = self.initial_data.get("group") if isinstance(self.initial_data, dict) else None
+        if sent is not None and sent != self.context["panelist"].group:
+            raise serializers.ValidationError({"group": ["Is set by the facilitator; it cannot change here."]})
+        return attrs
 
 
 class RatingSerializer(serializers.Serializer):

@@ -96,7 +96,7 @@ class ProfileView(ExpertView):
         tags=TAGS, summary="Replace the expert's profile", request=ProfileSerializer, responses=ProfileSerializer
     )
     def put(self, request: Request) -> Response:
-        data = valid(ProfileSerializer, request)
+        data = valid(ProfileSerializer, request, context={"panelist": self.panelist})
         sections = set(self.panelist.study.sections.values_list("key", flat=True))
         unknown = {
             f"expertise.{key}": ["Not a section of this study."] for key in data["expertise"] if key not in sections
