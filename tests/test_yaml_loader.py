@@ -153,3 +153,9 @@ def test_the_pure_python_fallback_refuses_aliases_and_reads_the_same() -> None:
         yaml.load(BILLION_LAUGHS, Loader=PureLoader)  # noqa: S506 - a SafeLoader subclass
     text = small_study_text()
     assert yaml.load(text, Loader=PureLoader) == load_study_yaml(text, "s.yaml") == yaml.safe_load(text)  # noqa: S506
+
+
+def test_the_api_refuses_a_file_of_only_comments_as_not_a_study(db: None) -> None:
+    refused = _staff_api().post("/api/v1/studies/import/", {"content": "# nothing here\n"}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"] == {"(top level)": ["must be a mapping of study fields"]}

@@ -133,8 +133,7 @@ def study_import(
     Give the file's YAML ``text``, or its ``data`` when the caller has parsed it already (the API
     parses an upload once, to check it, and passes the result on rather than parse it again).
     """
-    if (text is None) == (data is None):
-        raise TypeError("study_import takes the file's text or its parsed data, not both or neither")
+    # Parsed data that is not a mapping (None for a file of only comments) is refused by the parser.
     spec = parse_study(text, filename) if text is not None else parse_study_data(data, filename)
     study = Study.objects.select_for_update().filter(slug=spec.slug).first()
     is_created = study is None
