@@ -90,7 +90,7 @@ def test_opening_a_round_with_invitations_freezes_the_rule_and_emails_the_panel(
             {"confirm": "on", "send_invitations": "on", "closes_at": "2099-03-01T18:00"},
             follow=True,
         )
-    assert "Round 1 is open. The invitations are on their way." in _messages(response)
+    assert "Round 1 is open until 1 Mar 2099, 18:00 UTC. The invitations are on their way." in _messages(response)
     round_ = study.rounds.get()
     assert round_.status == Round.Status.OPEN and round_.closes_at.year == 2099
     assert Study.objects.get(pk=study.pk).is_rule_frozen
@@ -133,7 +133,7 @@ def test_the_deadline_of_an_open_round_can_be_moved(staff_client: Client) -> Non
     study = small_study()
     round_open(round=round_create(study=study))
     response = staff_client.post(_url("round_deadline", study.slug, 1), {"closes_at": "2099-05-01T09:30"}, follow=True)
-    assert "Round 1 now has 2099-05-01 09:30 UTC." in _messages(response)
+    assert "Round 1 now closes on 1 May 2099, 09:30 UTC." in _messages(response)
 
 
 def test_reminders_are_requested_from_the_dashboard_and_go_to_those_who_have_not_submitted(

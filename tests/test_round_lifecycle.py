@@ -179,14 +179,17 @@ def test_closing_by_hand_aggregates_the_round_once_the_close_commits(django_capt
 
 
 @pytest.mark.django_db
-def test_the_beat_task_closes_and_aggregates_only_rounds_past_their_deadline() -> None:
+def test_the_beat_task_closes_and_aggregates_only_rounds_past_their_deadline(
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
     due_study, later_study = small_study("due"), small_study("later")
     due = round_open(round=round_create(study=due_study))
     answer_round(due, {p: {("C1", "agreement"): 8} for p in consented_panel(due_study, ["A", "A", "A"])})
     later = round_open(round=round_create(study=later_study), closes_at=timezone.now() + timedelta(days=1))
     Round.objects.filter(pk=due.pk).update(closes_at=timezone.now() - timedelta(seconds=1))
 
-    assert close_due_rounds() == [due.pk]
+    with django_capture_on_commit_callbacks(execute=True):  # the aggregation is enqueued once the close commits
+        assert close_due_rounds() == [due.pk]
 
     due.refresh_from_db()
     later.refresh_from_db()

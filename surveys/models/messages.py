@@ -13,7 +13,9 @@ class MessageTemplate(models.Model):
     """A study's own wording of one kind of email; when absent, the built-in default is used.
 
     ``subject`` and ``body`` use Django template syntax with ``{{ link }}``, ``{{ name }}``,
-    ``{{ study.title }}``, ``{{ round.number }}`` and ``{{ closes_at }}``.
+    ``{{ study.title }}``, ``{{ round.number }}`` and ``{{ closes_at }}``. ``closes_at`` is the deadline in
+    the study's time zone, with the zone named, and empty when there is none, once it has passed, or once
+    the round has closed: an email never promises a time in the past.
     """
 
     Kind = DeliveryLog.Kind

@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from surveys.deadlines import is_past, moment_format
 from surveys.errors import DomainError
 from surveys.models import Item, ItemStatistic, Round, RoundItem, Study
 from surveys.services.audit import audit_record
@@ -27,6 +28,7 @@ __all__ = [
     "round_aggregate_request",
     "round_carry_forward",
     "round_close",
+    "round_close_if_due",
     "round_create",
     "round_deadline_set",
     "round_next",
@@ -35,10 +37,10 @@ __all__ = [
 ]
 
 
-def _check_deadline(number: int, closes_at: datetime | None) -> None:
-    if closes_at is not None and closes_at <= timezone.now():
+def _check_deadline(number: int, closes_at: datetime | None, zone: str) -> None:
+    if is_past(closes_at):
         raise DomainError(
-            f"Round {number} cannot have a deadline in the past ({closes_at:%Y-%m-%d %H:%M} UTC); choose a later one."
+            f"Round {number} cannot have a deadline in the past ({moment_format(closes_at, zone)}); choose a later one."
         )
 
 
@@ -48,7 +50,7 @@ def _build_round(study: Study, items: list[Item] | None, closes_at: datetime | N
     if study.rounds.exclude(status__in=[Round.Status.CLOSED, Round.Status.AGGREGATED]).exists():
         raise DomainError(f"Study '{study.slug}' already has a round that is not closed; close it first.")
     number = (study.rounds.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-    _check_deadline(number, closes_at)
+    _check_deadline(number, closes_at, study.time_zone)
     chosen = list(study.items.order_by("order", "code")) if items is None else items
     if not chosen:
         raise DomainError(f"Round {number} of '{study.slug}' would hold no items.")
@@ -91,7 +93,7 @@ def round_open(
         raise DomainError(f"Study '{study.slug}' is finished; its rounds can no longer open.")
     if closes_at is not None:
         round_.closes_at = closes_at
-    _check_deadline(round_.number, round_.closes_at)
+    _check_deadline(round_.number, round_.closes_at, study.time_zone)
     if not round_.round_items.exists():
         raise DomainError(f"Round {round_.number} holds no items; add items before opening it.")
     now = timezone.now()
@@ -126,7 +128,12 @@ def round_deadline_set(
     round_ = Round.objects.select_for_update(of=("self",)).select_related("study").get(pk=round.pk)
     if round_.status not in (Round.Status.DRAFT, Round.Status.OPEN):
         raise DomainError(f"Round {round_.number} is {round_.status}; its deadline can no longer change.")
-    _check_deadline(round_.number, closes_at)
+    if round_.status == Round.Status.OPEN and is_past(round_.closes_at):  # due: moving it would reopen the round
+        raise DomainError(
+            f"Round {round_.number} passed its deadline ({moment_format(round_.closes_at, round_.study.time_zone)}) "
+            "and closes; its deadline can no longer change."
+        )
+    _check_deadline(round_.number, closes_at, round_.study.time_zone)
     round_.closes_at = closes_at
     round_.save(update_fields=["closes_at"])
     audit_record(
@@ -180,16 +187,45 @@ def round_aggregate_request(*, round: Round) -> None:
     schedule_aggregation(round_)
 
 
-def rounds_close_due() -> list[Round]:
-    """Close every open round whose deadline has passed (the beat task). Safe to run concurrently."""
-    closed = []
-    due = Round.objects.filter(status=Round.Status.OPEN, closes_at__lte=timezone.now()).values_list("pk", flat=True)
-    for round_id in due:
-        with transaction.atomic():
-            if _claim_close(round_id, due_only=True):
-                round_ = Round.objects.select_related("study").get(pk=round_id)
-                audit_record(study=round_.study, action="round.closed", actor_label="deadline", round=round_)
-                closed.append(round_)
+def _close_due(round_id: int) -> Round | None:
+    """The one close at the deadline, for the beat sweep and for the first touch after it alike.
+
+    The conditional update claims the round (``status=open AND closes_at<=now``), so of any number of
+    concurrent callers exactly one closes it, writes the audit event and enqueues the aggregation
+    (once the close commits; in the embedded default it runs right then). The others get None.
+    """
+    with transaction.atomic():
+        if not _claim_close(round_id, due_only=True):
+            return None
+        round_ = Round.objects.select_related("study").get(pk=round_id)
+        audit_record(study=round_.study, action="round.closed", actor_label="deadline", round=round_)
+        from surveys.tasks import schedule_aggregation  # tasks import services; enqueue lazily
+
+        schedule_aggregation(round_)
+    return round_
+
+
+def rounds_close_due(*, study: Study | None = None) -> list[Round]:
+    """Close every open round (of ``study``, or of every study) whose deadline has passed, and enqueue
+    each one's aggregation. Run by beat; safe to run concurrently."""
+    due = Round.objects.filter(status=Round.Status.OPEN, closes_at__lte=timezone.now())
+    if study is not None:
+        due = due.filter(study=study)
+    closed = (_close_due(round_id) for round_id in list(due.values_list("pk", flat=True)))
+    return [round_ for round_ in closed if round_ is not None]
+
+
+def round_close_if_due(*, round: Round) -> bool:
+    """The touch: close ``round`` if its deadline has passed, whatever runs (or does not run) beat.
+
+    Called wherever a round is read for an expert or the API, so a deadline holds without celery beat.
+    Before the deadline it costs nothing (the test is on the loaded row); after it, one conditional
+    update, which only one caller wins. ``round`` is refreshed in place; True if this call closed it.
+    """
+    if round.status != Round.Status.OPEN or not is_past(round.closes_at):
+        return False
+    closed = _close_due(round.pk) is not None
+    round.refresh_from_db(fields=["status", "closed_at", "aggregated_at"])
     return closed
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
+
 from django.db import models
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from surveys.api.fields import FiniteFloatField
 from surveys.api.serializers.study_file import ITEM_TEXT_MAX
+from surveys.deadlines import aware_in_zone, zone_info
+from surveys.errors import DomainError
 from surveys.models import ItemStatistic, Round, RoundItem, RoundStatistic
 
 CODES_MAX = 2000
@@ -52,29 +57,51 @@ class RoundSerializer(serializers.ModelSerializer):
         return RoundStatisticSerializer(statistic).data if statistic is not None else None
 
 
+class DeadlineField(serializers.DateTimeField):
+    """A deadline in ISO 8601. With an offset (``2026-12-16T18:00+01:00``) or ``Z`` it is that instant;
+    without one it is a wall time in the study's zone (``context["time_zone"]``, e.g. ``Europe/Paris``),
+    and a wall time that zone skips or repeats when its clocks change is refused. Stored (and read back) in UTC."""
+
+    def default_timezone(self) -> tzinfo:
+        return zone_info(self.context.get("time_zone"))
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        if timezone.is_naive(value):  # DRF alone would let a skipped wall time (a DST gap) through
+            try:
+                value = aware_in_zone(value, self.context.get("time_zone"))
+            except DomainError as exc:
+                raise serializers.ValidationError(str(exc)) from exc
+        return super().enforce_timezone(value)
+
+
+DEADLINE_HELP = "The deadline: with an offset (or Z) that instant; without one, a time in the study's zone."
+
+
 class RoundCreateSerializer(serializers.Serializer):
     items = serializers.ListField(
         child=serializers.CharField(max_length=16), max_length=CODES_MAX, required=False,
         help_text="Item codes in the order asked; every item of the study when left out.",
     )  # fmt: skip
-    closes_at = serializers.DateTimeField(required=False, allow_null=True, help_text="The deadline, if any.")
+    closes_at = DeadlineField(required=False, allow_null=True, help_text=DEADLINE_HELP)
 
 
 class RoundNextSerializer(serializers.Serializer):
     drop = serializers.ListField(child=serializers.CharField(max_length=16), max_length=CODES_MAX, required=False)
     add = serializers.ListField(child=serializers.CharField(max_length=16), max_length=CODES_MAX, required=False)
-    closes_at = serializers.DateTimeField(required=False, allow_null=True)
+    closes_at = DeadlineField(required=False, allow_null=True, help_text=DEADLINE_HELP)
 
 
 class RoundOpenSerializer(serializers.Serializer):
-    closes_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Sets the deadline when given.")
+    closes_at = DeadlineField(
+        required=False, allow_null=True, help_text=f"Sets the deadline when given. {DEADLINE_HELP}"
+    )
     send_invitations = serializers.BooleanField(
         default=False, help_text="Email every expert a new personal link once the round is open."
     )
 
 
 class DeadlineSerializer(serializers.Serializer):
-    closes_at = serializers.DateTimeField(allow_null=True, help_text="The new deadline, or null for none.")
+    closes_at = DeadlineField(allow_null=True, help_text=f"The new deadline, or null for none. {DEADLINE_HELP}")
 
 
 class QueuedSerializer(serializers.Serializer):

@@ -35,6 +35,7 @@ from surveys.api.views.base import valid
 from surveys.models import Panelist, Round
 from surveys.services import experts
 from surveys.services.ballots import BallotRefused, ballot_reopen, ballot_submit
+from surveys.services.rounds import round_close_if_due
 
 TAGS = ["expert"]
 
@@ -58,9 +59,11 @@ class ExpertView(APIView):
         return self.request.auth
 
     def current_round(self) -> Round:
+        """The study's current round, closed first if its deadline has passed (``round_close_if_due``)."""
         round_ = selectors_expert.current_round(self.panelist)
         if round_ is None:
             raise exceptions.NotFound("No round of this study has opened yet.")
+        round_close_if_due(round=round_)
         return round_
 
     def ballot(self, round_: Round | None = None) -> Response:
@@ -74,7 +77,10 @@ class StudyView(ExpertView):
     )
     def get(self, request: Request) -> Response:
         panelist = self.panelist
-        context = {"panelist": panelist, "round": selectors_expert.current_round(panelist)}
+        round_ = selectors_expert.current_round(panelist)
+        if round_ is not None:
+            round_close_if_due(round=round_)
+        context = {"panelist": panelist, "round": round_}
         return Response(ExpertStudySerializer(panelist.study, context=context).data)
 
 

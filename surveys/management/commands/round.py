@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
+from surveys.deadlines import deadline_parse, moment_format, zone_info
 from surveys.errors import DomainError
 from surveys.models import Round, Study
 from surveys.services.mail import invitations_send
@@ -16,14 +16,23 @@ from surveys.services.rounds import round_close, round_create, round_next, round
 ACTOR = "command"
 
 
-def _deadline(text: str) -> datetime:
+def _deadline(text: str, study: Study) -> datetime:
+    """``--closes-at``: an instant when it carries an offset, else a wall time in the study's zone."""
     try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise CommandError(
-            f"--closes-at {text!r} is not a date and time such as 2026-05-01T18:00", returncode=2
-        ) from exc
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+        return deadline_parse(text, study.time_zone)
+    except DomainError as exc:
+        raise CommandError(f"--closes-at: {exc}", returncode=2) from exc
+
+
+def _until(closes_at: datetime | None, typed: datetime | None, study: Study) -> str:
+    """`` until 16 Dec 2026, 17:00 UTC (2026-12-16 18:00+01:00 as given)``: the study's zone, and the
+    time as typed when it named another offset, so the echo can be checked against the input."""
+    if closes_at is None:
+        return " (no deadline)"
+    text = f" until {moment_format(closes_at, study.time_zone)}"
+    if typed is not None and typed.utcoffset() != closes_at.astimezone(zone_info(study.time_zone)).utcoffset():
+        text += f" ({typed.isoformat(sep=' ', timespec='minutes')} as given)"
+    return text
 
 
 class Command(BaseCommand):
@@ -36,7 +45,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["open", "close", "next"])
         parser.add_argument("study_slug")
-        parser.add_argument("--closes-at", help="Deadline (ISO 8601; UTC unless it names a zone), for open and next.")
+        parser.add_argument(
+            "--closes-at",
+            help="Deadline, for open and next: ISO 8601, e.g. 2026-12-16T18:00+01:00; without an offset it is "
+            "read in the study's time zone.",
+        )
         parser.add_argument(
             "--invite", action="store_true", help="With open: email the invitations now (each gets a new link)."
         )
@@ -53,7 +66,7 @@ class Command(BaseCommand):
         study = Study.objects.filter(slug=study_slug).first()
         if study is None:
             raise CommandError(f"There is no study '{study_slug}'.", returncode=2)
-        deadline = _deadline(closes_at) if closes_at else None
+        deadline = _deadline(closes_at, study) if closes_at else None
         try:
             message = getattr(self, f"_{action}")(study, deadline)
         except DomainError as exc:
@@ -79,7 +92,7 @@ class Command(BaseCommand):
                 "create the next round with `round next` before opening it."
             )
         opened = round_open(round=latest, closes_at=deadline, actor_label=ACTOR)
-        until = f" until {opened.closes_at:%Y-%m-%d %H:%M} UTC" if opened.closes_at else " (no deadline)"
+        until = _until(opened.closes_at, deadline, study)
         return f"Round {opened.number} of '{study.slug}' is open{until} with {opened.round_items.count()} item(s)."
 
     def _close(self, study: Study, deadline: datetime | None) -> str:
@@ -95,4 +108,5 @@ class Command(BaseCommand):
     def _next(self, study: Study, deadline: datetime | None) -> str:
         created = round_next(study=study, closes_at=deadline, actor_label=ACTOR)
         codes = ", ".join(created.round_items.order_by("order").values_list("item__code", flat=True))
-        return f"Round {created.number} of '{study.slug}' is a draft with {codes}; open it with `round open`."
+        closing = f" closing on {moment_format(created.closes_at, study.time_zone)}," if created.closes_at else ""
+        return f"Round {created.number} of '{study.slug}' is a draft{closing} with {codes}; open it with `round open`."

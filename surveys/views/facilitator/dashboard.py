@@ -6,7 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from surveys.deadlines import deadline_notice, is_past
 from surveys.selectors_facilitator import facilitator_studies, study_dashboard
+from surveys.services.rounds import round_close_if_due
 
 from .access import staff_required, study_or_404
 
@@ -20,5 +22,15 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_required
 def study(request: HttpRequest, slug: str) -> HttpResponse:
-    dashboard = study_dashboard(study_or_404(slug))
-    return render(request, "surveys/facilitator/study.html", {"study": dashboard.study, "d": dashboard})
+    """The dashboard. Looking at it closes the current round if its deadline has passed (beat or not;
+    free before the deadline), and says so, or warns of a closed round whose statistics are missing."""
+    found = study_or_404(slug)
+    dashboard = study_dashboard(found)
+    current = dashboard.current
+    was_due = current is not None and current.is_open and is_past(current.closes_at)
+    closed_now = current is not None and round_close_if_due(round=current)
+    if was_due:  # closed now (here or by a request at the same moment): show it as it is
+        dashboard = study_dashboard(found)
+    notice = deadline_notice(dashboard.current, was_closed_now=closed_now, zone=found.time_zone)
+    context = {"study": dashboard.study, "d": dashboard, "deadline_notice": notice}
+    return render(request, "surveys/facilitator/study.html", context)

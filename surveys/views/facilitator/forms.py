@@ -22,13 +22,24 @@ class ConfirmForm(forms.Form):
 
 
 def _deadline_field() -> forms.DateTimeField:
+    """A deadline. Read (and shown) in the zone active while the form is used: the views activate the
+    study's (``deadline_zone``). An ISO 8601 value with an offset, e.g. ``2026-12-16T18:00+01:00``, is
+    that instant; a wall time the zone skips or repeats when its clocks change is refused."""
     return forms.DateTimeField(
         required=False,
-        label="Closes at (UTC, optional)",
+        label="Closes at (optional)",
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
         help_text="The round closes itself then.",
     )
+
+
+def deadline_zone(form: forms.Form, zone: str) -> None:
+    """Name the study's time zone on the form's deadline field, if it has one."""
+    field = form.fields.get("closes_at")
+    if field is not None:
+        field.label = f"Closes at ({zone} time, optional)"
+        field.help_text = f"In the study's time zone, {zone}. The round closes itself then."
 
 
 class DeadlineConfirmForm(ConfirmForm):

@@ -13,15 +13,17 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from surveys.deadlines import moment_format, zone_info
 from surveys.errors import DomainError
 from surveys.models import Study
 from surveys.services import rounds as lifecycle
 from surveys.services.mail import invitations_request, reminders_request
 
 from .access import acting, posted, round_or_404, staff_required, study_or_404
-from .forms import ConfirmForm, DeadlineConfirmForm, DeadlineForm, OpenRoundForm
+from .forms import ConfirmForm, DeadlineConfirmForm, DeadlineForm, OpenRoundForm, deadline_zone
 
 
 @dataclass(frozen=True)
@@ -43,19 +45,23 @@ def _confirm(
     run: Run,
     initial: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """GET: the confirmation page. POST with the box ticked: run, report, and go back."""
-    form = form_class(posted(request), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            done = run(form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, done.message)
-            return redirect(done.url or reverse("facilitator:study", args=[study.slug]))
-    status = 400 if request.method == "POST" else 200
-    context = {"study": study, "title": title, "explanation": explanation, "form": form}
-    return render(request, "surveys/facilitator/confirm.html", context, status=status)
+    """GET: the confirmation page. POST with the box ticked: run, report, and go back.
+
+    The study's time zone is active throughout, so a deadline is typed and shown in it."""
+    with timezone.override(zone_info(study.time_zone)):
+        form = form_class(posted(request), initial=initial)
+        deadline_zone(form, study.time_zone)
+        if request.method == "POST" and form.is_valid():
+            try:
+                done = run(form.cleaned_data)
+            except DomainError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, done.message)
+                return redirect(done.url or reverse("facilitator:study", args=[study.slug]))
+        status = 400 if request.method == "POST" else 200
+        context = {"study": study, "title": title, "explanation": explanation, "form": form}
+        return render(request, "surveys/facilitator/confirm.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -90,7 +96,8 @@ def round_open(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             if data["send_invitations"]:
                 invitations_request(round=opened)
         mailed = " The invitations are on their way." if data["send_invitations"] else ""
-        return Done(f"Round {opened.number} is open.{mailed}")
+        until = f" until {moment_format(opened.closes_at, study.time_zone)}" if opened.closes_at else ""
+        return Done(f"Round {opened.number} is open{until}.{mailed}")
 
     explanation = [f"Experts can answer round {number} as soon as it opens."]
     if not study.is_rule_frozen:
@@ -169,8 +176,9 @@ def round_deadline(request: HttpRequest, slug: str, number: int) -> HttpResponse
 
     def run(data: dict[str, Any]) -> Done:
         changed = lifecycle.round_deadline_set(round=round_, closes_at=data["closes_at"], actor=acting(request))
-        when = f"{changed.closes_at:%Y-%m-%d %H:%M} UTC" if changed.closes_at else "no deadline"
-        return Done(f"Round {number} now has {when}.")
+        if changed.closes_at is None:
+            return Done(f"Round {number} now has no deadline.")
+        return Done(f"Round {number} now closes on {moment_format(changed.closes_at, study.time_zone)}.")
 
     return _confirm(
         request, study, title=f"Deadline of round {number}",

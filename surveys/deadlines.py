@@ -1,0 +1,123 @@
+"""Deadlines in a study's time zone: reading what a facilitator typed, and showing a time with its zone named.
+
+Times are stored in UTC. A study names the IANA zone (``Study.time_zone``, default ``"UTC"``) in which
+its experts and staff read them, so one function renders every deadline the same way on the pages, in
+the emails and in the command's echo: ``16 Dec 2026, 18:00 CET (Europe/Paris)``. The abbreviation alone
+is ambiguous (IST, CST) and the zone name alone does not say whether summer time applies, so both are
+given; a zone without a letter abbreviation shows its UTC offset instead (``UTC+04:30 (Asia/Kabul)``).
+
+A deadline typed with an offset (``2026-12-16T18:00+01:00``) means that instant. A naive one is read in
+the study's zone; a wall time that the zone skips or repeats when its clocks change is refused rather
+than guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.utils import timezone
+
+from surveys.errors import DomainError
+from surveys.models import Round
+
+DEFAULT_ZONE = "UTC"
+
+
+def zone_info(name: str | None) -> ZoneInfo:
+    """The zone a study names; UTC for an empty or unknown name (a stored name was validated on the way in)."""
+    try:
+        return ZoneInfo(name or DEFAULT_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+def _abbreviation(local: datetime) -> str:
+    abbreviation = local.tzname() or ""
+    if abbreviation[:1] in "+-" or not abbreviation:  # e.g. "+0430": no letters, so say the offset
+        offset = local.strftime("%z")  # "+0430"
+        return f"UTC{offset[:3]}:{offset[3:]}"
+    return abbreviation
+
+
+def moment_format(moment: datetime | None, zone: str | None) -> str:
+    """``16 Dec 2026, 18:00 CET (Europe/Paris)``; just ``... 18:00 UTC`` in UTC; ``""`` for no time."""
+    if moment is None:
+        return ""
+    info = zone_info(zone)
+    local = moment.astimezone(info)
+    abbreviation = _abbreviation(local)
+    text = f"{local.day} {local:%b %Y, %H:%M} {abbreviation}"
+    return text if abbreviation == info.key else f"{text} ({info.key})"
+
+
+def moment_format_short(moment: datetime | None, zone: str | None) -> str:
+    """``2026-12-16 18:00`` in the study's zone, for tables whose heading names the zone."""
+    if moment is None:
+        return ""
+    return f"{moment.astimezone(zone_info(zone)):%Y-%m-%d %H:%M}"
+
+
+def aware_in_zone(naive: datetime, zone: str | None, *, what: str = "The deadline") -> datetime:
+    """A wall time in ``zone`` as an aware datetime; refused where the clocks change (skipped or repeated)."""
+    info = zone_info(zone)
+    early, late = naive.replace(tzinfo=info, fold=0), naive.replace(tzinfo=info, fold=1)
+    if early.utcoffset() != late.utcoffset():
+        raise DomainError(
+            f"{what} {naive:%Y-%m-%d %H:%M} happens twice or not at all in {info.key} (the clocks change then); "
+            "choose another time or give the UTC offset, e.g. 2026-03-29T03:30+02:00."
+        )
+    return early
+
+
+def deadline_parse(text: str, zone: str | None) -> datetime:
+    """An ISO 8601 date and time: with an offset (or ``Z``) it is that instant; without, a wall time in ``zone``."""
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise DomainError(
+            f"{text!r} is not a date and time such as 2026-12-16T18:00 (in the study's zone) or 2026-12-16T18:00+01:00"
+        ) from exc
+    return parsed if timezone.is_aware(parsed) else aware_in_zone(parsed, zone)
+
+
+def is_past(moment: datetime | None, now: datetime | None = None) -> bool:
+    """Whether a deadline has come: ``closes_at <= now`` (the same test as the close's conditional update)."""
+    return moment is not None and moment <= (now or timezone.now())
+
+
+@dataclass(frozen=True)
+class DeadlineNotice:
+    """What the dashboard says about the current round's deadline; ``is_warning`` asks the facilitator to act."""
+
+    text: str
+    is_warning: bool
+
+
+def deadline_notice(round_: Round | None, *, was_closed_now: bool, zone: str) -> DeadlineNotice | None:
+    """The dashboard's word on an overdue round: past its deadline and still open (nothing could close it),
+    closed at this visit, or closed but its statistics not computed yet (no worker, or a failed run)."""
+    if round_ is None or (round_.closes_at is None and round_.status != Round.Status.CLOSED):
+        return None
+    deadline = moment_format(round_.closes_at, zone)
+    if round_.status == Round.Status.OPEN:
+        if not is_past(round_.closes_at):
+            return None
+        return DeadlineNotice(
+            f"Round {round_.number} is past its deadline ({deadline}) but still open. Experts can no longer "
+            "save or submit; close it to compute its statistics.",
+            is_warning=True,
+        )
+    parts = []
+    if was_closed_now:
+        parts.append(f"Round {round_.number} passed its deadline on {deadline} and was closed just now.")
+    if round_.status == Round.Status.CLOSED:
+        since = moment_format(round_.closed_at, zone)
+        parts.append(
+            f"Round {round_.number} closed on {since} but its statistics are not computed yet: they are queued "
+            "for a worker. If none is running (or the run failed), use “Compute the statistics”."
+        )
+    elif was_closed_now:
+        parts.append("Its statistics are computed.")
+    return DeadlineNotice(" ".join(parts), is_warning=round_.status == Round.Status.CLOSED) if parts else None
