@@ -273,7 +273,7 @@ def test_email_wording_is_saved_checked_and_reset(world: World, staff_api: APICl
     saved = staff_api.put(target, {"subject": "Reminder", "body": "Please answer: {{ link }}"}, format="json").json()
     assert saved["is_custom"] and saved["body"].startswith("Please answer")
     refused = staff_api.put(target, {"subject": "Reminder", "body": "No link here"}, format="json")
-    assert refused.status_code == 409 and "{{ link }}" in refused.json()["error"]["message"]
+    assert refused.status_code == 400 and "{{ link }}" in refused.json()["error"]["message"]
     assert staff_api.delete(target).status_code == 204
     assert not staff_api.get(target).json()["is_custom"]
 

@@ -63,7 +63,11 @@ class MessageTemplateSerializer(serializers.Serializer):
 
 class MessageTemplateChangeSerializer(serializers.Serializer):
     subject = serializers.CharField(max_length=200)
-    body = serializers.CharField(max_length=10000, help_text="Must contain {{ link }} for invitations and reminders.")
+    body = serializers.CharField(
+        max_length=10000,
+        help_text="Must show {{ link }} to every expert in invitations and reminders (checked by rendering it for "
+        "sample experts). Tags: if, comment, firstof, templatetag, verbatim; no loops.",
+    )
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

@@ -32,7 +32,7 @@ from surveys.models import AuditEvent, DeliveryLog, Dimension, ReportJob, Round,
 from surveys.reports.formats import FORMATS
 from surveys.selectors_facilitator import message_templates
 from surveys.services import suggestions
-from surveys.services.mail import message_template_reset, message_template_save
+from surveys.services.message_templates import MessageTemplateInvalid, message_template_reset, message_template_save
 from surveys.services.reports import report_request
 
 DOWNLOAD_TYPES = {(200, spec.content_type.split(";")[0]): OpenApiTypes.BINARY for spec in FORMATS.values()}
@@ -167,13 +167,16 @@ class MessageTemplateViewSet(StudyScopedViewSet):
         return self._template(kind)
 
     @extend_schema(
-        summary="Save one email's wording (it must render)",
+        summary="Save one email's wording (it must render, and invitations and reminders must show the link)",
         request=MessageTemplateChangeSerializer,
         responses=MessageTemplateSerializer,
     )
     def update(self, request: Request, study_slug: str, kind: str) -> Response:
         data = valid(MessageTemplateChangeSerializer, request)
-        message_template_save(study=self.study, kind=kind, **data, actor=self.actor)
+        try:
+            message_template_save(study=self.study, kind=kind, **data, actor=self.actor)
+        except MessageTemplateInvalid as exc:  # the wording itself is wrong: a 400 naming the part, not a 409
+            raise Invalid(f"The wording was refused; nothing was saved. {exc}", {exc.field: [str(exc)]}) from exc
         return self._template(kind)
 
     @extend_schema(summary="Go back to the built-in wording", responses={204: None})

@@ -11,7 +11,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from surveys.errors import DomainError
 from surveys.models import DeliveryLog
 from surveys.selectors_facilitator import message_templates
-from surveys.services.mail import message_template_reset, message_template_save
+from surveys.services.message_templates import (
+    ALLOWED_FILTERS,
+    ALLOWED_TAGS,
+    MessageTemplateInvalid,
+    message_template_problem,
+    message_template_problems,
+    message_template_reset,
+    message_template_save,
+)
 
 from .access import acting, posted, staff_required, study_or_404
 from .forms import MessageTemplateForm
@@ -23,7 +31,8 @@ VARIABLES = ["{{ link }}", "{{ name }}", "{{ study.title }}", "{{ round.number }
 @staff_required
 def message_list(request: HttpRequest, slug: str) -> HttpResponse:
     study = study_or_404(slug)
-    return render(request, "surveys/facilitator/messages.html", {"study": study, "templates": message_templates(study)})
+    context = {"study": study, "templates": message_templates(study), "problems": message_template_problems(study)}
+    return render(request, "surveys/facilitator/messages.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -44,9 +53,14 @@ def message_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
                 message_template_save(study=study, kind=kind, **form.cleaned_data, actor=acting(request))
                 messages.success(request, f"The {current['label'].lower()} email was saved.")
                 return redirect(reverse("facilitator:messages", args=[study.slug]))
+        except MessageTemplateInvalid as exc:  # shown at the part that is wrong; nothing was saved
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         except DomainError as exc:
             messages.error(request, str(exc))
-    context = {"study": study, "template": current, "form": form, "variables": VARIABLES}
+    context = {
+        "study": study, "template": current, "form": form, "variables": VARIABLES, "tags": ALLOWED_TAGS,
+        "filters": ALLOWED_FILTERS, "problem": message_template_problem(study, kind) if current["is_custom"] else None,
+    }  # fmt: skip
     return render(
         request, "surveys/facilitator/message_edit.html", context, status=400 if request.method == "POST" else 200
     )
