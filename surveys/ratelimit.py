@@ -35,8 +35,9 @@ logger = logging.getLogger(__name__)
 CACHE_ERRORS: tuple[type[Exception], ...] = (RedisError, OSError)
 
 
-def client_address(request: HttpRequest | None) -> str:
-    """The address of the client that sent ``request``, as far as the trusted proxies vouch for it.
+def client_address(request: HttpRequest | None) -> str | None:
+    """The address of the client that sent ``request``, as far as the trusted proxies vouch for it;
+    None when the request carries none (a request built in code, e.g. a test client's sign-in).
 
     - No trusted proxy (the default): ``REMOTE_ADDR``; forwarded headers are ignored.
     - A count N: each proxy appends the address it was reached from, so the client is the N-th
@@ -47,8 +48,8 @@ def client_address(request: HttpRequest | None) -> str:
     A forwarded entry that is not an IP address is not believed: ``REMOTE_ADDR`` is used instead.
     """
     if request is None:
-        return "unknown"
-    remote = request.META.get("REMOTE_ADDR") or "unknown"
+        return None
+    remote = request.META.get("REMOTE_ADDR") or None
     trusted = settings.DELPHI_TRUSTED_PROXIES
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
     if not trusted or not forwarded:
@@ -66,9 +67,9 @@ def client_address(request: HttpRequest | None) -> str:
         return remote
 
 
-def _is_in(address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+def _is_in(address: str | None, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
     try:
-        ip = ipaddress.ip_address(address)
+        ip = ipaddress.ip_address(address or "")
     except ValueError:
         return False
     return any(ip in network for network in networks)
@@ -82,7 +83,8 @@ class FailureLimit:
 
     def _key(self, request: HttpRequest) -> tuple[str, int]:
         window = int(time.time()) // self.window_s
-        return f"delphi:fail:{self.scope}:{client_address(request)}:{window}", (window + 1) * self.window_s
+        client = client_address(request) or "unknown"
+        return f"delphi:fail:{self.scope}:{client}:{window}", (window + 1) * self.window_s
 
     def retry_after(self, request: HttpRequest) -> int | None:
         """Seconds until this client may try again, or None when it is not blocked."""

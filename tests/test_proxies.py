@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
 from django.test import Client, RequestFactory
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
@@ -154,6 +155,11 @@ def test_the_client_address_believes_only_trusted_proxies(
     settings.DELPHI_TRUSTED_PROXIES = trusted
     request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
     assert client_address(request) == client
+
+
+def test_a_request_built_in_code_has_no_client_address_rather_than_a_made_up_one() -> None:
+    # django-axes stores the address in an IP column: a sign-in made in code (force_login) has none.
+    assert client_address(HttpRequest()) is None
 
 
 def test_drf_itself_does_not_believe_forwarded_for_by_default() -> None:

@@ -32,7 +32,7 @@ class ExpertRateThrottle(SimpleRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def get_ident(self, request: Request) -> str:
-        return client_address(request._request)
+        return client_address(request._request) or "unknown"
 
     def get_cache_key(self, request: Request, view: APIView) -> str:
         user = request.user
