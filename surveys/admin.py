@@ -83,14 +83,15 @@ class ServiceAdmin(admin.ModelAdmin):
         if refusal is None:
             return form
 
-        def clean(self: forms.ModelForm) -> dict[str, Any]:
-            cleaned = super(refused, self).clean()
-            field = getattr(refusal, "field", None)
-            self.add_error(field if field in self.fields else None, f"Nothing was saved: {refusal}")
-            return cleaned
+        class Refused(form):  # type: ignore[valid-type,misc]
+            def clean(self) -> dict[str, Any]:
+                cleaned: dict[str, Any] = super().clean() or {}
+                field = getattr(refusal, "field", None)
+                self.add_error(field if field in self.fields else None, f"Nothing was saved: {refusal}")
+                return cleaned
 
-        refused = type(form.__name__, (form,), {"clean": clean})
-        return refused
+        Refused.__name__ = form.__name__
+        return Refused
 
     def save_related(self, request, form, formsets, change) -> None:  # type: ignore[no-untyped-def]
         """The service saved the relations too (an item's dimensions); nothing is written behind it.
@@ -133,11 +134,10 @@ def _set_paths(values: dict[tuple[str, ...], Any]) -> Change:
     return apply
 
 
-class SectionInline(admin.TabularInline):
-    model = m.Section
+class _ShownInline(admin.TabularInline):
+    """Rows shown on their parent's page, never edited there."""
+
     extra = 0
-    fields = ("key", "title", "order")
-    readonly_fields = fields
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
@@ -147,10 +147,16 @@ class SectionInline(admin.TabularInline):
         return False
 
 
-class DimensionInline(SectionInline):
+class SectionInline(_ShownInline):
+    model = m.Section
+    fields = readonly_fields = ("key", "title", "order")
+
+
+class DimensionInline(_ShownInline):
     model = m.Dimension
-    fields = ("key", "label", "scale_min", "scale_max", "agree_low", "agree_high", "disagree_low", "disagree_high")
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "key", "label", "scale_min", "scale_max", "agree_low", "agree_high", "disagree_low", "disagree_high",
+    )  # fmt: skip
 
 
 @admin.register(m.Study)
@@ -354,20 +360,11 @@ class PanelistAdmin(ReadOnlyAdmin):
 # --- rounds ---------------------------------------------------------------------------------------------
 
 
-class RoundItemInline(admin.TabularInline):
+class RoundItemInline(_ShownInline):
     """Shown only: a draft round's items are edited on the dashboard's round preparation page."""
 
     model = m.RoundItem
-    extra = 0
-    fields = ("item", "order")
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
+    fields = readonly_fields = ("item", "order")
 
 
 @admin.register(m.Round)
@@ -490,7 +487,7 @@ class MessageTemplateForm(forms.ModelForm):
         fields = ("study", "kind", "subject", "body")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned: dict[str, Any] = super().clean() or {}
         study = cleaned.get("study") or (self.instance.study if self.instance.pk else None)
         kind = cleaned.get("kind") or self.instance.kind
         if study is not None and kind and "subject" in cleaned and "body" in cleaned:
