@@ -291,6 +291,11 @@ def figures(answers: list[Answer]) -> dict[str, object]:
         "p95_ms": percentile(ms, 95),
         "max_ms": round(max(ms), 1) if ms else 0.0,
         "statuses": dict(Counter(f"{a.kind} {a.status}" for a in answers)),
+        "by_kind": {
+            kind: {"count": len(times), "p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95)}
+            for kind in ("autosave", "submit", "reopen")
+            if (times := [a.ms for a in answers if a.kind == kind])
+        },
     }
 
 
