@@ -10,7 +10,11 @@ Prints JSON with, measured in the same run:
 - ``per_cell_query_loop_s``: a tighter loop (plain values per item × dimension × group, numpy), likewise;
 - ``peak_memory_mb``: tracemalloc's peak during one ``round_aggregate``.
 
-Usage: ``python bench/aggregate.py [--panelists 1000] [--items 100] [--repeat 3]``. PostgreSQL is
+``--stability-size`` measures instead ``surveys.stats.stability()`` alone on two rounds of 10,000
+panelists × 200 items × 2 dimensions (4M ratings each, no database): its time and the peak RSS of a
+fresh process (``resource.getrusage``, frames included), medians of ``--repeat`` processes.
+
+Usage: ``python bench/aggregate.py [--panelists 1000] [--items 100] [--repeat 3] [--stability-size]``. PostgreSQL is
 measured too when ``BENCH_DATABASE_URL`` (or ``DATABASE_URL``) points at it; a scratch database
 ``delphi_bench`` is created and dropped there. Medians of ``--repeat`` runs (at least 15 for the
 millisecond-scale core and baselines).
@@ -218,6 +222,78 @@ def run_one(args: argparse.Namespace) -> dict:
     return result
 
 
+STABILITY_SIZE = {"panelists": 10_000, "items": 200, "dimensions": 2}
+
+
+def _stability_frames(panelists: int, items: int):  # type: ignore[no-untyped-def]
+    """Two rounds' ratings frames shaped like ``round_ratings_frame``'s: round 2 keeps 95% of the
+    panel, a third of whom move one point; 3% abstain in each round."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(16)
+    keys = [("agreement", 9), ("confidence", 5)]
+    size = panelists * items * len(keys)
+    panelist = np.repeat(np.arange(panelists, dtype=np.int64) + 1000, items * len(keys))
+    item = np.tile(np.repeat(np.arange(items, dtype=np.int64) + 1, len(keys)), panelists)
+    dimension = np.tile(np.arange(len(keys)), panelists * items)
+    top = np.array([points for _, points in keys])[dimension]
+    first = rng.integers(1, top + 1).astype(float)
+    second = np.clip(first + rng.choice([-1, 0, 0, 1], size=size), 1, top).astype(float)
+    first[rng.random(size) < 0.03] = np.nan
+    second[rng.random(size) < 0.03] = np.nan
+    labels = pd.Categorical.from_codes(dimension, [key for key, _ in keys])
+    group = pd.Categorical.from_codes(panelist % 5, ["a", "b", "c", "d", "e"])
+
+    def frame(values, keep):  # type: ignore[no-untyped-def]
+        return pd.DataFrame(
+            {"panelist": panelist[keep], "item": item[keep], "dimension": labels[keep], "value": values[keep],
+             "group": group[keep], "weight": np.ones(int(keep.sum()))}
+        )  # fmt: skip
+
+    stayed = np.isin(panelist, rng.choice(np.unique(panelist), int(panelists * 0.95), replace=False))
+    return frame(first, np.ones(size, dtype=bool)), frame(second, stayed)
+
+
+def run_stability_one() -> dict:
+    """One fresh process: build the two rounds, time ``stability()``, report this process's peak RSS."""
+    import resource
+
+    from surveys.stats import Scale, stability
+
+    previous, current = _stability_frames(STABILITY_SIZE["panelists"], STABILITY_SIZE["items"])
+    scales = {
+        "agreement": Scale(min=1, max=9, agree=(7, 9), disagree=(1, 3)),
+        "confidence": Scale(min=1, max=5, agree=(4, 5), disagree=(1, 2)),
+    }
+    rss_frames = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.perf_counter()
+    table = stability(previous, current, scales)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    return {"stability_s": seconds, "peak_rss_mb": peak, "rss_after_frames_mb": rss_frames, "rows": len(table)}
+
+
+def run_stability(repeat: int) -> dict:
+    runs = []
+    for _ in range(repeat):
+        argv = [sys.executable, __file__, "--stability-child"]
+        done = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=ROOT)
+        if done.returncode != 0:
+            sys.exit(f"stability benchmark failed:\n{done.stderr}")
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return {
+        **STABILITY_SIZE,
+        "ratings_per_round": STABILITY_SIZE["panelists"] * STABILITY_SIZE["items"] * STABILITY_SIZE["dimensions"],
+        "repeat": repeat,
+        "stability_s_median": round(statistics.median(r["stability_s"] for r in runs), 3),
+        "peak_rss_mb_median": round(statistics.median(r["peak_rss_mb"] for r in runs), 1),
+        "rss_after_frames_mb_median": round(statistics.median(r["rss_after_frames_mb"] for r in runs), 1),
+        "targets": {"stability_s": 2.0, "peak_rss_mb": 1024},
+        "runs": [{k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()} for r in runs],
+    }
+
+
 def _postgres_url() -> str | None:
     url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
     return url if url.startswith(("postgres://", "postgresql://")) else None
@@ -229,7 +305,15 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--stability-size", action="store_true", help="measure stability() on 2 × 4M ratings only")
+    parser.add_argument("--stability-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.stability_child:
+        print(json.dumps(run_stability_one()))
+        return
+    if args.stability_size:
+        print(json.dumps(run_stability(args.repeat), indent=2))
+        return
     if args.child:
         print(json.dumps(run_one(args)))
         return

@@ -35,6 +35,7 @@ class EncodedRatings:
     """A validated ratings frame as arrays: integer codes into sorted labels, values, weights."""
 
     panelist: np.ndarray
+    panelist_labels: np.ndarray
     item: np.ndarray
     item_labels: np.ndarray
     dimension: np.ndarray
@@ -84,8 +85,10 @@ def encode_ratings(ratings: pd.DataFrame, scales: Mapping[str, Scale]) -> Encode
     item, item_labels = factorize(ratings["item"])
     dimension, dimension_labels = _factorize_text(ratings["dimension"])
     group_codes, group_labels = _factorize_text(group.fillna(""))
+    panelist, panelist_labels = factorize(ratings["panelist"])
     encoded = EncodedRatings(
-        panelist=factorize(ratings["panelist"])[0],
+        panelist=panelist,
+        panelist_labels=panelist_labels,
         item=item,
         item_labels=item_labels,
         dimension=dimension,
