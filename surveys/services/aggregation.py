@@ -99,7 +99,7 @@ def round_aggregate(*, round: Round, live: bool = False) -> RoundStatistic:
     )
     kendall = {}
     for key in sorted(frame["dimension"].unique()) if len(frame) else []:
-        w = kendalls_w_from_ratings(frame, key)
+        w = kendalls_w_from_ratings(frame, key, scales)
         kendall[key] = {f: _clean(getattr(w, f)) for f in ("w", "chi2", "df", "p_value", "m", "n")}
     turnout = round_participation(round_)  # submitted ⊆ invited: the response rate stays in [0, 1]
     invited, submitted = turnout.n_invited, turnout.n_submitted

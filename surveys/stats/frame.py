@@ -56,7 +56,8 @@ def validate_ratings(ratings: pd.DataFrame, scales: Mapping[str, Scale]) -> pd.D
     ``group`` is a string (``""`` when missing or null), ``dimension`` is a string.
 
     Refused, with a message naming the item, the dimension and the value: a dimension that is not
-    in ``scales``; a value that is not a number, not a whole number, or outside its scale; a weight
+    in ``scales``; a value that is not a number (True/False and text such as ``"7"`` included),
+    not a whole number, or outside its scale; a weight
     that is negative, infinite or missing; two rows for the same panelist, item and dimension.
     """
     encoded = encode_ratings(ratings, scales)
@@ -146,6 +147,18 @@ def _factorize_text(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _numbers(ratings: pd.DataFrame, raw: pd.Series, what: str) -> np.ndarray:
+    """``raw`` as floats. True, False and text (even ``"7"``) are refused: a rating must arrive as a
+    number, and a boolean or a string that reads as one is a bug upstream, not a rating."""
+    if raw.dtype.kind == "b":
+        _fail(
+            ratings, np.ones(len(raw), dtype=bool), f"{what} {{value!r}} is not a number but a boolean", raw.to_numpy()
+        )
+    if raw.dtype.kind == "O" or isinstance(raw.dtype, pd.StringDtype):
+        values = raw.to_numpy(dtype=object)
+        wrong = np.fromiter((isinstance(v, bool | np.bool_ | str | bytes) for v in values), bool, len(values))
+        if wrong.any():
+            kind = "a boolean" if isinstance(values[int(np.argmax(wrong))], bool | np.bool_) else "text"
+            _fail(ratings, wrong, f"{what} {{value!r}} is not a number but {kind}", values)
     numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = np.isnan(numbers) & raw.notna().to_numpy()
     if bad.any():

@@ -16,11 +16,17 @@ W is 0 for no agreement and 1 for identical rankings.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
+
+from .errors import StatsInputError, short
+from .frame import encode_ratings
+from .scale import Scale
 
 
 @dataclass(frozen=True)
@@ -36,15 +42,21 @@ class KendallW:
     s: float
 
 
-def kendalls_w(scores: pd.DataFrame, *, correct_ties: bool = True) -> KendallW:
-    """Kendall's W of a raters × objects table of scores (formulas in the module docstring).
+def kendalls_w(scores: pd.DataFrame, *, raters: Literal["rows", "columns"], correct_ties: bool = True) -> KendallW:
+    """Kendall's W of a table of scores (formulas in the module docstring).
 
-    Rows are raters (``m``), columns the objects they rank (``n``). Each row is ranked on its own,
+    ``raters`` says which way the table lies, and is required because both layouts are common
+    (R's ``irr::kendall`` takes subjects × raters, i.e. ``raters="columns"``) and the wrong one
+    gives a wrong W without any error. With ``raters="rows"`` rows are raters (``m``) and columns
+    the objects they rank (``n``); ``"columns"`` is the transpose. Each rater is ranked on its own,
     higher score = higher rank, ties sharing the mean of their ranks. A rater with any missing
     score is dropped, since W needs complete rankings. Fewer than two raters or objects, or raters
     who tie every object (zero denominator), give W, χ² and p of NaN rather than an error.
     """
-    complete = scores.dropna(axis=0, how="any").to_numpy(dtype=float)
+    if raters not in ("rows", "columns"):
+        raise StatsInputError(f'raters must be "rows" or "columns" (which way the raters lie); got {short(raters)}')
+    table = scores if raters == "rows" else scores.T
+    complete = table.dropna(axis=0, how="any").to_numpy(dtype=float)
     m, n = complete.shape
     degrees = max(n - 1, 0)
     if m < 2 or n < 2:
@@ -73,13 +85,23 @@ def _tie_sum(scores: np.ndarray) -> float:
     return float((run_lengths**3 - run_lengths).sum())
 
 
-def kendalls_w_from_ratings(ratings: pd.DataFrame, dimension: str) -> KendallW:
+def kendalls_w_from_ratings(ratings: pd.DataFrame, dimension: str, scales: Mapping[str, Scale]) -> KendallW:
     """Kendall's W of the items as ranked by each panelist's ratings on one ``dimension``.
 
-    ``ratings`` is a ratings frame of one round (see :mod:`surveys.stats.frame`). It is pivoted to
-    panelists × items; a panelist with an abstention or no row for some item is dropped (see
-    :func:`kendalls_w`), and ties are corrected.
+    ``ratings`` is a ratings frame of one round (see :mod:`surveys.stats.frame`), validated as
+    :func:`~surveys.stats.item_statistics` validates it: an off-scale or non-numeric rating, an
+    unknown dimension or two rows for one panelist, item and dimension raise
+    :class:`StatsInputError` naming them, and so does a ``dimension`` that is not in ``scales``.
+    The frame is arranged as panelists × items (raters as rows); a panelist with an abstention or
+    no row for some item is dropped (see :func:`kendalls_w`), and ties are corrected.
     """
-    chosen = ratings.loc[ratings["dimension"] == dimension, ["panelist", "item", "value"]]
-    table = chosen.pivot(index="panelist", columns="item", values="value").astype(float)
-    return kendalls_w(table, correct_ties=True)
+    if dimension not in scales:
+        known = ", ".join(sorted(scales)) or "none"
+        raise StatsInputError(f"unknown dimension {dimension!r} (known: {known})", dimension=dimension)
+    encoded = encode_ratings(ratings, scales)
+    chosen = encoded.dimension_labels.astype(str)[encoded.dimension] == dimension
+    panelists, panelist = np.unique(encoded.panelist[chosen], return_inverse=True)
+    items, item = np.unique(encoded.item[chosen], return_inverse=True)
+    table = np.full((len(panelists), len(items)), np.nan)  # panelists who rated this dimension × its items
+    table[panelist, item] = encoded.value[chosen]
+    return kendalls_w(pd.DataFrame(table), raters="rows", correct_ties=True)

@@ -114,3 +114,22 @@ def test_scale_refuses_an_impossible_scale(
 ) -> None:
     with pytest.raises(StatsInputError, match=problem):
         Scale(min=low, max=high, agree=agree, disagree=disagree)
+
+
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        ([True, 8.0], "rating True is not a number but a boolean"),
+        ([False, True], "rating False is not a number but a boolean"),
+        ([5.0, "7"], "rating '7' is not a number but text"),
+        ([5.0, np.bool_(True)], "rating True is not a number but a boolean"),
+    ],
+    ids=["bool-among-numbers", "bool-column", "numeric-string", "numpy-bool"],
+)
+def test_booleans_and_numeric_strings_are_refused_as_ratings(values: list[object], named: str) -> None:
+    frame = pd.DataFrame({"panelist": [1, 2], "item": ["C1", "C1"], "dimension": ["agreement"] * 2, "value": values})
+
+    with pytest.raises(StatsInputError, match=named) as caught:
+        validate_ratings(frame, SCALES)
+
+    assert caught.value.item == "C1" and caught.value.dimension == "agreement"

@@ -126,7 +126,7 @@ def test_weighted_median_lies_within_the_ratings(case: tuple[pd.DataFrame, Scale
     st.booleans(),
 )
 def test_kendalls_w_lies_between_zero_and_one(scores: list[list[int]], correct_ties: bool) -> None:
-    result = kendalls_w(pd.DataFrame(scores), correct_ties=correct_ties)
+    result = kendalls_w(pd.DataFrame(scores), raters="rows", correct_ties=correct_ties)
 
     if not np.isnan(result.w):
         assert -1e-12 <= result.w <= 1 + 1e-12
