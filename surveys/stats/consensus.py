@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .consensus_rule import ConsensusRule, Criterion
-from .errors import StatsInputError
+from .direction import direction_codes, has_consensus_mask
 from .scale import Scale
 
 Test = Callable[[pd.DataFrame, ConsensusRule, Mapping[str, Scale]], tuple[np.ndarray, np.ndarray]]
@@ -94,21 +94,12 @@ def _iqr(stats: pd.DataFrame, rule: ConsensusRule, scales: Mapping[str, Scale]) 
     1 on 4- or 5-point scales and 2 on longer ones (see also Diamond et al. 2014).
     Default ``max_iqr``: 1 on scales of up to 5 points, 2 on larger ones. The IQR uses linear
     interpolation (R type 7). A median between two points (e.g. 6.5 with agree band 7–9) lies in
-    no band, so it gives "none".
+    no band, so it gives "none". On the two axes of :mod:`surveys.stats.direction` this is exactly
+    ``has_consensus`` with direction agree (in) or disagree (out).
     """
-    median, iqr = _column(stats, "median"), _column(stats, "iqr")
-    dimension = stats["dimension"].to_numpy()
-    is_in = np.zeros(len(stats), dtype=bool)
-    is_out = np.zeros(len(stats), dtype=bool)
-    for key in pd.unique(dimension):
-        scale = _scale(scales, key)
-        max_iqr = rule.param("max_iqr")
-        if max_iqr is None:
-            max_iqr = 1 if scale.size <= 5 else 2
-        rows = (dimension == key) & (iqr <= max_iqr)
-        is_in |= rows & (median >= scale.agree[0]) & (median <= scale.agree[1])
-        is_out |= rows & (median >= scale.disagree[0]) & (median <= scale.disagree[1])
-    return is_in, is_out
+    consensus = has_consensus_mask(stats, rule, scales)
+    codes = direction_codes(stats, scales)
+    return consensus & (codes == 1), consensus & (codes == -1)
 
 
 def _rand_ucla(stats: pd.DataFrame, rule: ConsensusRule, scales: Mapping[str, Scale]) -> tuple[np.ndarray, np.ndarray]:
@@ -128,25 +119,35 @@ def _custom(stats: pd.DataFrame, rule: ConsensusRule, scales: Mapping[str, Scale
 
     Each criterion compares one statistics column to a number with a fixed operator table (never
     ``eval``). A NaN statistic fails every criterion, ``!=`` included. No ``out_criteria``: never out.
+    ``direction`` and ``has_consensus`` are computed from the median and IQR
+    (:mod:`surveys.stats.direction`); a row without ratings fails those criteria too.
     """
     combine = np.logical_and.reduce if rule.param("join") == "all" else np.logical_or.reduce
+    axes: dict[str, np.ndarray] = {}
+
+    def observed_axis(stat: str) -> np.ndarray:
+        if stat not in axes:
+            if stat == "direction":
+                names = np.array(["disagree", "neutral", "agree", ""], dtype=object)
+                axes[stat] = names[direction_codes(stats, scales) + 1]  # code −2 (no median) reads ""
+            else:
+                axes[stat] = has_consensus_mask(stats, rule, scales)
+        return axes[stat]
 
     def holds(criteria: tuple[Criterion, ...]) -> np.ndarray:
         if not criteria:
             return np.zeros(len(stats), dtype=bool)
+        has_data = _column(stats, "n") > 0
         tests = []
         for criterion in criteria:
+            if criterion.stat in ("direction", "has_consensus"):
+                tests.append(has_data & np.asarray(criterion.holds(observed_axis(criterion.stat)), dtype=bool))
+                continue
             observed = _column(stats, criterion.stat)
             tests.append(~np.isnan(observed) & criterion.holds(observed))
         return combine(tests)
 
     return holds(rule.param("criteria")), holds(rule.param("out_criteria"))
-
-
-def _scale(scales: Mapping[str, Scale], key: str) -> Scale:
-    if key not in scales:
-        raise StatsInputError(f"no scale for dimension {key!r} (known: {', '.join(sorted(scales))})", dimension=key)
-    return scales[key]
 
 
 PRESET_TESTS: Mapping[str, Test] = {

@@ -10,6 +10,11 @@ table; no string is ever evaluated. The YAML shape is documented in ``docs/study
     consensus_rule: {preset: rand_ucla}
     consensus_rule: {preset: custom, join: all, criteria: [...], out_criteria: [...]}
 
+Besides the numeric statistics a custom criterion may test the two axes of
+:mod:`surveys.stats.direction`: ``{stat: direction, op: "==", value: agree}`` (agree, neutral or
+disagree) and ``{stat: has_consensus, op: "==", value: true}`` (the dispersion criterion, IQR ≤
+``max_iqr``, which a custom rule may set like the ``iqr`` preset), both with ``==`` or ``!=`` only.
+
 Errors are :class:`RuleError` with the dotted ``field`` of the offending entry, e.g.
 ``consensus_rule.criteria[1].op`` (list positions count from 0).
 """
@@ -38,9 +43,17 @@ OPERATORS: Mapping[str, Callable[[Any, Any], Any]] = MappingProxyType(
         "!=": operator.ne,
     }
 )
-CRITERION_STATS = ("n", "mean", "sd", "median", "q1", "q3", "iqr", "pct_agree", "pct_disagree", "cv", "ipr", "ipras")
+CRITERION_STATS = (
+    "n", "mean", "sd", "median", "q1", "q3", "iqr", "pct_agree", "pct_disagree", "cv", "ipr", "ipras",
+    "direction", "has_consensus",
+)  # fmt: skip
+AXIS_STATS = ("direction", "has_consensus")  # compared with == or != to a word or a boolean, not a number
+DIRECTION_VALUES = ("agree", "neutral", "disagree")
 SHARE_STATS = ("pct_agree", "pct_disagree")
-STAT_LABELS = {"pct_agree": "% agree", "pct_disagree": "% disagree", "iqr": "IQR", "ipr": "IPR", "ipras": "IPRAS"}
+STAT_LABELS = {
+    "pct_agree": "% agree", "pct_disagree": "% disagree", "iqr": "IQR", "ipr": "IPR", "ipras": "IPRAS",
+    "has_consensus": "has consensus",
+}  # fmt: skip
 
 # Parameters of each preset with their defaults (None: depends on the dimension's scale).
 PRESET_PARAMETERS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
@@ -49,7 +62,7 @@ PRESET_PARAMETERS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
         "percent": {"threshold": 0.75},
         "iqr": {"max_iqr": None},
         "rand_ucla": {},
-        "custom": {"join": "all", "criteria": (), "out_criteria": ()},
+        "custom": {"join": "all", "criteria": (), "out_criteria": (), "max_iqr": None},
     }
 )
 ROOT = "consensus_rule"
@@ -57,11 +70,11 @@ ROOT = "consensus_rule"
 
 @dataclass(frozen=True)
 class Criterion:
-    """One custom test: ``stat op value``, e.g. ``pct_agree >= 0.8``."""
+    """One custom test: ``stat op value``, e.g. ``pct_agree >= 0.8`` or ``direction == "agree"``."""
 
     stat: str
     op: str
-    value: float
+    value: float | str | bool
 
     def holds(self, observed: Any) -> Any:
         """Apply the operator (works on numbers and numpy arrays alike)."""
@@ -69,7 +82,12 @@ class Criterion:
 
     def describe(self) -> str:
         label = STAT_LABELS.get(self.stat, self.stat)
-        value = _percent(self.value) if self.stat in SHARE_STATS else f"{self.value:g}"
+        if self.stat == "has_consensus":
+            value = "yes" if self.value else "no"
+        elif self.stat == "direction":
+            value = str(self.value)
+        else:
+            value = _percent(self.value) if self.stat in SHARE_STATS else f"{self.value:g}"  # type: ignore[arg-type]
         symbol = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "="}.get(self.op, self.op)
         return f"{label} {symbol} {value}"
 
@@ -124,6 +142,10 @@ class ConsensusRule:
         text = "Consensus in when " + join.join(c.describe() for c in self.param("criteria"))
         out = self.param("out_criteria")
         text += ("; out when " + join.join(c.describe() for c in out)) if out else "; never out"
+        if any(c.stat == "has_consensus" for c in (*self.param("criteria"), *out)):
+            max_iqr = self.param("max_iqr")
+            limit = "1 on scales of up to 5 points and 2 on larger ones" if max_iqr is None else f"{max_iqr:g}"
+            text += f"; consensus on dispersion means an interquartile range of at most {limit}"
         return text + " (custom rule)."
 
 
@@ -210,10 +232,23 @@ def _criterion(field: str, raw: Any) -> Criterion:
         raise RuleError(f"{field}.stat", f"unknown statistic {short(stat)}; choose one of {', '.join(CRITERION_STATS)}")
     if op not in OPERATORS:
         raise RuleError(f"{field}.op", f"unknown operator {short(op)}; choose one of {', '.join(OPERATORS)}")
+    if stat in AXIS_STATS:
+        return _axis_criterion(field, stat, op, value)
     if not _is_number(value):
         raise RuleError(f"{field}.value", f"must be a number; got {short(value)}")
     if stat in SHARE_STATS and not 0 <= value <= 1:
         raise RuleError(f"{field}.value", f"{stat} is a share in [0, 1] (0.8 means 80%); got {short(value)}")
+    return Criterion(stat=stat, op=op, value=value)
+
+
+def _axis_criterion(field: str, stat: str, op: str, value: Any) -> Criterion:
+    """``direction`` takes agree / neutral / disagree, ``has_consensus`` true / false; both only == or !=."""
+    if op not in ("==", "!="):
+        raise RuleError(f"{field}.op", f"{stat} is compared with == or != only; got {short(op)}")
+    if stat == "direction" and value not in DIRECTION_VALUES:
+        raise RuleError(f"{field}.value", f"direction is one of {', '.join(DIRECTION_VALUES)}; got {short(value)}")
+    if stat == "has_consensus" and not isinstance(value, bool):
+        raise RuleError(f"{field}.value", f"has_consensus is true or false; got {short(value)}")
     return Criterion(stat=stat, op=op, value=value)
 
 

@@ -1,0 +1,143 @@
+"""Bootstrap intervals and verdict confidence (Efron & Tibshirani 1993 percentile bootstrap)."""
+
+from __future__ import annotations
+
+from math import factorial
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from surveys.stats import (
+    bootstrap_seed,
+    bootstrap_uncertainty,
+    item_statistics,
+    median_interval,
+    parse_consensus_rule,
+    share_interval,
+)
+from surveys.stats.resampling import _quantile_resamples
+
+from .frames import FIVE, NINE, SCALES, ratings_frame
+
+
+def _compositions(n: int, k: int):  # type: ignore[no-untyped-def]
+    if k == 1:
+        yield (n,)
+        return
+    for first in range(n + 1):
+        for rest in _compositions(n - first, k - 1):
+            yield (first, *rest)
+
+
+def _brute_force_median_interval(counts: list[int], points: np.ndarray) -> tuple[float, float]:
+    """Every resample of the panel, weighted by its multinomial probability: the ideal bootstrap."""
+    n = sum(counts)
+    shares = np.array(counts) / n
+    mass: dict[float, float] = {}
+    for resample in _compositions(n, len(counts)):
+        probability = factorial(n) * np.prod([s**c / factorial(c) for s, c in zip(shares, resample, strict=True)])
+        median = float(np.quantile(np.repeat(points, resample), 0.5))
+        mass[median] = mass.get(median, 0.0) + probability
+    values = sorted(mass)
+    cdf = np.cumsum([mass[v] for v in values])
+    return values[int(np.argmax(cdf >= 0.025 - 1e-12))], values[int(np.argmax(cdf >= 0.975 - 1e-12))]
+
+
+def test_median_interval_equals_the_exact_bootstrap_over_every_resample() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(60):
+        counts = rng.multinomial(int(rng.integers(1, 8)), rng.dirichlet(np.full(5, 0.7)))
+        lo, hi = median_interval(counts[None], FIVE.points, 0.025)
+
+        assert (lo[0], hi[0]) == _brute_force_median_interval(counts.tolist(), FIVE.points), counts
+
+
+def test_share_interval_is_the_binomial_percentile_interval() -> None:
+    lo, hi = share_interval(np.array([7, 0, 10]), np.array([10, 10, 10]), 0.025)
+
+    # Bin(10, 0.7): P(X ≤ 4) = 0.047 ≥ 0.025 > P(X ≤ 3) = 0.011, and P(X ≤ 9) = 0.972 < 0.975
+    assert lo.tolist() == [0.4, 0.0, 1.0]
+    assert hi.tolist() == [1.0, 0.0, 1.0]
+
+
+def test_a_unanimous_panel_has_a_point_interval_and_full_confidence() -> None:
+    stats = item_statistics(ratings_frame({"C1": [8] * 12}), SCALES)
+    figures = bootstrap_uncertainty(stats, parse_consensus_rule({"preset": "cos"}), SCALES, seed=bootstrap_seed("s", 1))
+
+    assert figures.loc[0].tolist() == [8.0, 8.0, 1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("preset", ["percent", "custom"])
+def test_verdict_confidence_is_the_share_of_resamples_keeping_the_verdict(preset: str) -> None:
+    # n = 4, three agree: "in" at ≥ 75% agree; P(Bin(4, 0.75) ≥ 3) = 0.738 (exact)
+    rule = {"preset": "percent"} if preset == "percent" else {
+        "preset": "custom",
+        "criteria": [{"stat": "pct_agree", "op": ">=", "value": 0.75}, {"stat": "q1", "op": ">", "value": 0}],
+    }  # fmt: skip
+    stats = item_statistics(ratings_frame({"C1": [9, 9, 9, 1]}), SCALES)
+    figures = bootstrap_uncertainty(stats, parse_consensus_rule(rule), SCALES, seed=bootstrap_seed("s", 1))
+
+    assert figures.loc[0, "verdict_confidence"] == pytest.approx(0.738, abs=0.03)
+
+
+def test_verdict_confidence_of_an_iqr_rule_matches_the_exact_probability() -> None:
+    # 1..5 scale, max IQR 1, ratings 2, 4, 4, 5: in. The exact share of resamples still in,
+    # by enumerating every resample with its multinomial probability.
+    values = [2, 4, 4, 5]
+    rule = parse_consensus_rule({"preset": "iqr", "max_iqr": 1})
+    stats = item_statistics(ratings_frame({"C1": values}, dimension="feasibility"), SCALES)
+    observed = "in"
+    exact = 0.0
+    points = FIVE.points
+    counts = [1, 0, 0, 2, 1]
+    for resample in _compositions(4, 5):
+        ratings = np.repeat(points, resample)
+        q1, median, q3 = np.quantile(ratings, [0.25, 0.5, 0.75])
+        verdict = "in" if q3 - q1 <= 1 and 4 <= median <= 5 else "other"
+        probability = factorial(4) * np.prod(
+            [(c / 4) ** r / factorial(r) for c, r in zip(counts, resample, strict=True)]
+        )
+        exact += probability * (verdict == observed)
+
+    figures = bootstrap_uncertainty(stats, rule, SCALES, seed=bootstrap_seed("s", 1), n_resamples=20_000)
+
+    assert figures.loc[0, "verdict_confidence"] == pytest.approx(exact, abs=0.015)
+
+
+def test_order_statistic_sampler_reproduces_the_exact_median_distribution() -> None:
+    counts = np.array([3, 0, 5, 1, 2, 0, 4, 1, 2])
+    medians = _quantile_resamples(np.random.default_rng(5), counts, NINE, {"median"}, 40_000)["median"]
+    lo, hi = np.quantile(medians, [0.025, 0.975], method="inverted_cdf")
+
+    assert (lo, hi) == tuple(x[0] for x in median_interval(counts[None], NINE.points, 0.025))
+
+
+def test_same_data_and_seed_give_the_same_figures_whatever_the_row_order() -> None:
+    frame = ratings_frame({"C1": [1, 5, 9, 9, 8, 7, 2], "C2": [5, 5, 6, 7, 3, 9, 9]}, groups=list("aaabbbb"))
+    stats = item_statistics(frame, SCALES, min_group_size=3)
+    rule = parse_consensus_rule({"preset": "iqr"})
+
+    first = bootstrap_uncertainty(stats, rule, SCALES, seed=bootstrap_seed("study", 2))
+    shuffled = stats.iloc[::-1]
+    again = bootstrap_uncertainty(shuffled, rule, SCALES, seed=bootstrap_seed("study", 2)).loc[stats.index]
+    other_round = bootstrap_uncertainty(stats, rule, SCALES, seed=bootstrap_seed("study", 3), n_resamples=200)
+
+    pd.testing.assert_frame_equal(first, again)
+    assert first["verdict_confidence"].between(0, 1).all()
+    assert len(other_round) == len(first)
+
+
+def test_an_item_everyone_abstained_on_has_no_figures() -> None:
+    stats = item_statistics(ratings_frame({"C1": [None, None], "C2": [9, 9]}), SCALES)
+    figures = bootstrap_uncertainty(stats, parse_consensus_rule({"preset": "cos"}), SCALES, seed=bootstrap_seed(1, 1))
+
+    assert figures.loc[0].isna().all() and figures.loc[1].notna().all()
+
+
+def test_bad_resample_count_is_refused_with_its_value() -> None:
+    stats = item_statistics(ratings_frame({"C1": [9]}), SCALES)
+    with pytest.raises(ValueError, match="n_resamples must be at least 1; got 0"):
+        bootstrap_uncertainty(
+            stats, parse_consensus_rule({"preset": "cos"}), SCALES, seed=bootstrap_seed(1, 1), n_resamples=0
+        )
