@@ -9,7 +9,6 @@ number of items, rounds or experts.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -34,8 +33,9 @@ from surveys.models import (
 )
 from surveys.models.messages import DEFAULT_MESSAGES
 from surveys.models.panel import UNUSABLE
-from surveys.selectors_stats import lineage_roots
+from surveys.selectors_stats import MEMBER_FIELDS, lineage_roots
 from surveys.stats import item_decision
+from surveys.stats.participation import RoundParticipation, RoundSpan, by_group, members_from_rows, participation
 
 AUDIT_SHOWN = 15
 NO_GROUP = "(no group)"
@@ -51,82 +51,6 @@ def facilitator_study(slug: str) -> Study | None:
 
 def facilitator_round(study: Study, number: int) -> Round | None:
     return Round.objects.select_related("study").filter(study=study, number=number).first()
-
-
-# --- participation ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Participation:
-    """One round's turnout, for the whole panel or one group.
-
-    ``panel``: experts asked (on the panel when the round ran, not revoked, or revoked after
-    submitting); ``attrition``: the share of the previous round's respondents who did not submit
-    in this one (None in round 1).
-    """
-
-    round_number: int
-    group: str
-    panel: int
-    submitted: int
-    drafts: int
-    previous_respondents: int | None
-    lost: int | None
-
-    @property
-    def response_rate(self) -> float | None:
-        return self.submitted / self.panel if self.panel else None
-
-    @property
-    def attrition(self) -> float | None:
-        if not self.previous_respondents or self.lost is None:
-            return None
-        return self.lost / self.previous_respondents
-
-
-def _round_panel(round_: Round, panelists: Iterable[Mapping[str, Any]], submitted: set[int]) -> list[Mapping[str, Any]]:
-    until = round_.closed_at
-    return [
-        p
-        for p in panelists
-        if (until is None or p["created_at"] <= until)
-        and (p["status"] != Panelist.Status.REVOKED or p["pk"] in submitted)
-    ]
-
-
-def _participation(
-    rounds: Sequence[Round], panelists: Sequence[Mapping[str, Any]], ballots: list[tuple[int, int, str]]
-) -> tuple[list[Participation], list[Participation]]:
-    """(whole panel per round, each group per round), from the panel and the ballots in memory."""
-    submitted: dict[int, set[int]] = defaultdict(set)
-    drafts: dict[int, set[int]] = defaultdict(set)
-    for round_id, panelist_id, status in ballots:
-        (submitted if status == Ballot.Status.SUBMITTED else drafts)[round_id].add(panelist_id)
-    whole: list[Participation] = []
-    by_group: list[Participation] = []
-    group_of = {p["pk"]: p["group"] for p in panelists}
-    groups = sorted(set(group_of.values()))
-    previous: set[int] | None = None
-    for round_ in rounds:
-        done = submitted[round_.pk]
-        members = _round_panel(round_, panelists, done)
-        for group in [None, *groups]:
-            ids = {p["pk"] for p in members if group is None or p["group"] == group}
-            before = None if previous is None else {pk for pk in previous if group is None or group_of[pk] == group}
-            if group is not None and not ids and not before:
-                continue
-            row = Participation(
-                round_number=round_.number,
-                group="" if group is None else group or NO_GROUP,
-                panel=len(ids),
-                submitted=len(done & ids),
-                drafts=len(drafts[round_.pk] & ids),
-                previous_respondents=None if before is None else len(before),
-                lost=None if before is None else len(before - done),
-            )
-            (whole if group is None else by_group).append(row)
-        previous = done
-    return whole, by_group
 
 
 # --- the dashboard ---------------------------------------------------------------------------------
@@ -146,7 +70,7 @@ class Nonrespondent:
 @dataclass(frozen=True)
 class RoundRow:
     round: Round
-    participation: Participation
+    participation: RoundParticipation
     invitations: int
     reminders: int
     thank_yous: int
@@ -157,8 +81,8 @@ class Dashboard:
     study: Study
     rounds: list[RoundRow]
     current: Round | None
-    participation: list[Participation]
-    participation_by_group: list[Participation]
+    participation: list[RoundParticipation]
+    participation_by_group: list[RoundParticipation]
     nonrespondents: list[Nonrespondent]
     statistics_round: Round | None
     statistics: list[ItemStatistic]
@@ -192,34 +116,34 @@ def study_dashboard(study: Study) -> Dashboard:
     )
     current = rounds[-1] if rounds else None
     panelists = list(
-        Panelist.objects.filter(study=study)
-        .order_by("pseudonym")
-        .values("pk", "pseudonym", "name", "email", "group", "status", "created_at")
+        Panelist.objects.filter(study=study).order_by("pseudonym").values(*MEMBER_FIELDS, "pseudonym", "name", "email")
     )
     ballots = list(Ballot.objects.filter(round__study=study).values_list("round_id", "panelist_id", "status"))
-    whole, by_group = _participation(rounds, panelists, ballots)
+    spans = [RoundSpan(id=r.pk, number=r.number, status=r.status, closed_at=r.closed_at) for r in rounds]
+    whole = participation(spans, members_from_rows(panelists), ballots)
+    groups = by_group(whole, {p["id"]: p["group"] or NO_GROUP for p in panelists})
 
     deliveries: dict[int, Counter[str]] = defaultdict(Counter)
     sent_at: dict[tuple[int, str], datetime] = {}
-    for round_id, panelist_id, kind, at in DeliveryLog.objects.filter(round__study=study).values_list(
-        "round_id", "panelist_id", "kind", "sent_at"
-    ):
+    for round_id, panelist_id, kind, at in DeliveryLog.objects.filter(
+        round__study=study, status=DeliveryLog.Status.SENT
+    ).values_list("round_id", "panelist_id", "kind", "sent_at"):
         deliveries[round_id][kind] += 1
         if current is not None and round_id == current.pk:
             sent_at[(panelist_id, kind)] = at
 
     nonrespondents = []
     if current is not None and current.status != Round.Status.DRAFT:
-        done = {pid for rid, pid, status in ballots if rid == current.pk and status == Ballot.Status.SUBMITTED}
+        turnout = whole[-1]
         started = {pid for rid, pid, _ in ballots if rid == current.pk}
-        for p in _round_panel(current, panelists, done):
-            if p["pk"] in done or p["status"] in UNUSABLE:
+        for p in panelists:
+            if p["id"] not in turnout.invited or p["id"] in turnout.submitted or p["status"] in UNUSABLE:
                 continue
             nonrespondents.append(
                 Nonrespondent(
                     pseudonym=p["pseudonym"], name=p["name"], email=p["email"], group=p["group"],
-                    has_draft=p["pk"] in started, invited_at=sent_at.get((p["pk"], DeliveryLog.Kind.INVITATION)),
-                    reminded_at=sent_at.get((p["pk"], DeliveryLog.Kind.REMINDER)),
+                    has_draft=p["id"] in started, invited_at=sent_at.get((p["id"], DeliveryLog.Kind.INVITATION)),
+                    reminded_at=sent_at.get((p["id"], DeliveryLog.Kind.REMINDER)),
                 )
             )  # fmt: skip
 
@@ -248,13 +172,13 @@ def study_dashboard(study: Study) -> Dashboard:
         rounds=rows,
         current=current,
         participation=whole,
-        participation_by_group=by_group,
+        participation_by_group=groups,
         nonrespondents=nonrespondents,
         statistics_round=statistics_round,
         statistics=statistics,
         stop=statistics_round.statistic if statistics_round is not None else None,
         audit=list(AuditEvent.objects.filter(study=study).select_related("round", "item")[:AUDIT_SHOWN]),
-        n_panel=sum(1 for p in panelists if p["status"] != Panelist.Status.REVOKED),
+        n_panel=sum(1 for m in members_from_rows(panelists) if m.on_panel_at(None)),
         n_suggestions=Suggestion.objects.filter(study=study, status=Suggestion.Status.NEW).count(),
         actions=_actions(current),
     )
@@ -359,7 +283,7 @@ def round_preparation(round_: Round) -> Preparation:
 
 def panel_list(study: Study) -> list[Panelist]:
     """The panel with, per expert, whether they have any ballot and their latest delivery."""
-    latest = DeliveryLog.objects.select_related("round").order_by("-sent_at")
+    latest = DeliveryLog.objects.select_related("round").order_by("-claimed_at")
     return list(
         Panelist.objects.filter(study=study)
         .annotate(n_ballots=Count("ballots"))

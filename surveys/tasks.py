@@ -10,10 +10,16 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from surveys.models import Ballot, ReportJob, Round
+from surveys.models import Ballot, DeliveryLog, ReportJob, Round
 from surveys.services.aggregation import round_aggregate
-from surveys.services.mail import invitations_send, reminders_send, thank_you_missing, thank_you_send
-from surveys.services.rounds import rounds_close_due
+from surveys.services.mail import (
+    deliveries_unfinished,
+    invitations_send,
+    reminders_send,
+    thank_you_missing,
+    thank_you_send,
+)
+from surveys.services.rounds import round_close_if_due, rounds_close_due
 
 LIVE_DEBOUNCE_SECONDS = 5
 # A round closed longer ago than this and still not aggregated lost its task (e.g. Redis was down).
@@ -39,11 +45,10 @@ def enqueue(task: Task, *args: object, countdown: float | None = None) -> bool:
 
 @shared_task(name="surveys.tasks.close_due_rounds")
 def close_due_rounds() -> list[int]:
-    """Periodic (celery beat): close every open round whose deadline has passed, then aggregate it."""
-    closed = [r.pk for r in rounds_close_due()]
-    for round_id in closed:
-        enqueue(aggregate_round, round_id)
-    return closed
+    """Periodic (celery beat): close every open round whose deadline has passed; each close enqueues
+    its aggregation once it commits. The first page or API call after a deadline closes a round the
+    same way (``round_close_if_due``), so deadlines hold without beat; this sweeps up the rest."""
+    return [r.pk for r in rounds_close_due()]
 
 
 @shared_task(name="surveys.tasks.sweep_pending")
@@ -75,7 +80,26 @@ def sweep_pending() -> dict[str, list[int]]:
     thanks = thank_you_missing(submitted_after=timezone.now() - THANK_YOU_SWEEP_WINDOW, submitted_before=due)
     for ballot_id in thanks:
         enqueue(send_thank_you, ballot_id)
-    return {"aggregate": closed, "live": stale, "reports": reports, "thanks": thanks}
+    mail = _retry_unfinished_mail()
+    return {"aggregate": closed, "live": stale, "reports": reports, "thanks": thanks, "mail": mail}
+
+
+def _retry_unfinished_mail() -> list[int]:
+    """Send again every email logged failed or abandoned mid-send (``deliveries_unfinished``): one batch
+    task per round and kind, or the ballot's thank-you; each claims only rows still unsent."""
+    retried = []
+    batches: set[tuple[str, int]] = set()
+    for row in deliveries_unfinished(max_attempts=MAIL_MAX_RETRIES + 1):
+        retried.append(row.pk)
+        if row.kind == DeliveryLog.Kind.THANK_YOU:
+            ballot = Ballot.objects.filter(panelist_id=row.panelist_id, round_id=row.round_id).first()
+            if ballot is not None:
+                enqueue(send_thank_you, ballot.pk)
+        else:
+            batches.add((row.kind, row.round_id))
+    for kind, round_id in sorted(batches):
+        enqueue(send_invitations if kind == DeliveryLog.Kind.INVITATION else send_reminders, round_id)
+    return retried
 
 
 @shared_task(name="surveys.tasks.aggregate_round", acks_late=True)
@@ -112,8 +136,13 @@ def schedule_live_feedback(round_: Round) -> None:
 
 
 def schedule_aggregation(round_: Round) -> None:
-    """Enqueue the final aggregation once the closing transaction commits."""
-    transaction.on_commit(lambda: enqueue(aggregate_round, round_.pk))
+    """Enqueue the final aggregation once the closing transaction commits.
+
+    Robust: in the embedded default it runs right there, on whatever request closed the round (an
+    expert's page at the deadline); a failure is logged and leaves the round closed, which the
+    dashboard shows with its "Compute the statistics" action, rather than failing that request.
+    """
+    transaction.on_commit(lambda: enqueue(aggregate_round, round_.pk), robust=True)
 
 
 @shared_task(name="surveys.tasks.build_report", acks_late=True)
@@ -147,7 +176,9 @@ def _mail_task(task, outcome) -> int:  # type: ignore[no-untyped-def]
 def send_invitations(self, round_id: int) -> int:  # type: ignore[no-untyped-def]
     """Invite the panel to an open round; returns how many were sent now."""
     round_ = Round.objects.filter(pk=round_id, status=Round.Status.OPEN).first()
-    if round_ is None:  # closed (or deleted) meanwhile: nothing to invite to
+    if round_ is not None:
+        round_close_if_due(round=round_)  # past its deadline: closed now
+    if round_ is None or not round_.is_open:  # closed (or deleted) meanwhile: nothing to invite to
         return 0
     return _mail_task(self, invitations_send(round=round_))
 
@@ -156,7 +187,9 @@ def send_invitations(self, round_id: int) -> int:  # type: ignore[no-untyped-def
 def send_reminders(self, round_id: int) -> int:  # type: ignore[no-untyped-def]
     """Remind those who have not submitted in an open round; returns how many were sent now."""
     round_ = Round.objects.filter(pk=round_id, status=Round.Status.OPEN).first()
-    if round_ is None:
+    if round_ is not None:
+        round_close_if_due(round=round_)
+    if round_ is None or not round_.is_open:
         return 0
     return _mail_task(self, reminders_send(round=round_))
 

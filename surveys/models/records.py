@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from .panel import Panelist
 from .rounds import Round
@@ -105,25 +106,45 @@ class DeliveryKind(models.TextChoices):
     THANK_YOU = "thank_you", "Thank you"
 
 
-class DeliveryLog(models.Model):
-    """One row per panelist, message kind and round: already sent means skipped, so retries are safe."""
+class DeliveryStatus(models.TextChoices):
+    CLAIMED = "claimed", "Claimed (sending)"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
 
+
+class DeliveryLog(models.Model):
+    """One row per panelist, message kind and round, recording what really happened to that email.
+
+    A sender first *claims* the row (its unique constraint makes a second claim find it), then sends,
+    then records *sent* or *failed*. A row left *claimed* past its lease means the sender died
+    mid-send: the sweep and any retry may claim it again. Only *sent* means the expert got it.
+    """
+
+    Status = DeliveryStatus
     Kind = DeliveryKind
 
     panelist = models.ForeignKey(Panelist, on_delete=models.CASCADE, related_name="deliveries")
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="deliveries")
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    sent_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CLAIMED)
+    claimed_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    error = models.CharField(max_length=500, blank=True)
 
     class Meta:
-        ordering = ["-sent_at"]
+        ordering = ["-claimed_at"]
         constraints = [
             models.UniqueConstraint(fields=["panelist", "round", "kind"], name="delivery_once_per_kind_and_round"),
             models.CheckConstraint(condition=Q(kind__in=DeliveryKind.values), name="delivery_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=DeliveryStatus.values), name="delivery_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="delivery_sent_has_time"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} to {self.panelist} for round {self.round.number}"
+        return f"{self.kind} to {self.panelist} for round {self.round.number} ({self.status})"
 
 
 class AuditEvent(models.Model):

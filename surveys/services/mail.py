@@ -2,14 +2,15 @@
 
 Exactly once per expert, round and kind: a ``DeliveryLog`` row is claimed first (its unique
 constraint makes a second claim, by a retried or duplicated task, find it and skip), then the email
-is sent; if sending fails the claim is deleted so that a retry sends it. The one gap is a worker
-that dies between the claim and the send: that expert gets nothing rather than two emails, and the
-facilitator sees them missing from the delivery log.
+is sent, then the row records *sent* or *failed* with the error. The log never says "sent" before
+the server took the message. A failed row, or one whose sender died mid-send (still *claimed*
+after the lease), is claimed again by the next retry or by the sweep. SMTP has a timeout
+(``DELPHI_EMAIL_TIMEOUT_S``), so a server that stalls fails the send instead of hanging the batch.
 
 Links: the raw token exists only when it is issued (``Panelist`` keeps a hash), so every email that
-carries a link (invitation, reminder) issues a new one and the expert's earlier link stops working.
-The link in the newest email is always the valid one; the emails say so. If sending fails, the
-previous link is restored. A thank-you carries no link.
+carries a link (invitation, reminder) mints a new one. It becomes the expert's link only once that
+email is sent, in the transaction that logs the send; until then the previous link keeps working.
+The link in the newest email is always the valid one; the emails say so. A thank-you carries no link.
 
 Bodies are Django templates edited per study (``MessageTemplate``), rendered without HTML escaping
 (they are plain text) by an engine that can load no other template or tag library.
@@ -19,24 +20,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Exists, OuterRef
-from django.template import Context, Engine, Template, TemplateSyntaxError
-from django.template.defaulttags import DebugNode
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from surveys.deadlines import is_past, moment_format
 from surveys.errors import DomainError
-from surveys.models import Ballot, DeliveryLog, MessageTemplate, Panelist, Round, Study
-from surveys.models.messages import DEFAULT_MESSAGES
-from surveys.services.audit import audit_record
-from surveys.services.panel import panelist_token_rotate
+from surveys.models import Ballot, DeliveryLog, Panelist, Round, Study
+from surveys.services import message_templates
+from surveys.services.panel import panelist_token_install, token_mint
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +41,6 @@ Kind = DeliveryLog.Kind
 # Experts who get email: not revoked, not withdrawn.
 REACHABLE = (Panelist.Status.INVITED, Panelist.Status.ACTIVE)
 LINKED = (Kind.INVITATION, Kind.REMINDER)
-_ENGINE = Engine(debug=False)  # no loaders, no tag libraries: it can load nothing else
 
 
 @dataclass
@@ -63,87 +59,21 @@ class MailOutcome:
 # --- templates -------------------------------------------------------------------------------------
 
 
-def message_template_for(study: Study, kind: str) -> tuple[str, str]:
-    """The study's (subject, body) for ``kind``, or the built-in default."""
-    saved = MessageTemplate.objects.filter(study=study, kind=kind).values_list("subject", "body").first()
-    return saved if saved is not None else DEFAULT_MESSAGES[kind]
-
-
-SAMPLE = {
-    "study": {"title": "Study", "slug": "study"},
-    "round": {"number": 1},
-    "closes_at": "2030-01-01 12:00 (UTC)",
-    "name": "Expert",
-    "link": "https://example.org/e/token/",
-}
-
-
-def _compile(text: str, what: str) -> Template:
-    """Compile a facilitator's template; ``{% debug %}`` is refused (it would mail the server's internals)."""
-    try:
-        template = _ENGINE.from_string(text)
-    except TemplateSyntaxError as exc:
-        raise DomainError(f"The {what} is not a valid template: {exc}") from exc
-    if template.nodelist.get_nodes_by_type(DebugNode):
-        raise DomainError(f"The {what} uses {{% debug %}}, which is not allowed in an email.")
-    return template
-
-
-def _render(text: str, what: str, values: dict[str, Any]) -> str:
-    try:
-        return _compile(text, what).render(Context(values, autoescape=False))
-    except DomainError:
-        raise
-    except Exception as exc:  # e.g. {% include %} of a template this engine cannot load
-        raise DomainError(f"The {what} cannot be rendered: {exc}") from exc
-
-
-@transaction.atomic
-def message_template_save(
-    *,
-    study: Study,
-    kind: str,
-    subject: str,
-    body: str,
-    actor: AbstractBaseUser | None = None,
-    actor_label: str = "system",
-) -> MessageTemplate:
-    """Save a study's wording of one kind of email, after checking that it renders."""
-    if kind not in Kind.values:
-        raise DomainError(f"'{kind}' is not a kind of email; choose from {', '.join(Kind.values)}.")
-    subject, body = " ".join(subject.split()), body.strip()
-    if not subject or not body:
-        raise DomainError("The subject and the body must not be empty.")
-    if len(subject) > 200 or len(body) > 10000:
-        raise DomainError("The subject is limited to 200 characters and the body to 10,000.")
-    _render(subject, "subject", SAMPLE)  # a broken template never reaches a send
-    _render(body, "body", SAMPLE)
-    if kind in LINKED and "{{link" not in body.replace(" ", ""):
-        raise DomainError(
-            "The body must contain {{ link }}: it is the expert's personal link, without which they cannot answer."
-        )
-    template, _ = MessageTemplate.objects.update_or_create(
-        study=study, kind=kind, defaults={"subject": subject, "body": body + "\n"}
-    )
-    audit_record(study=study, action="message.edited", actor=actor, actor_label=actor_label, kind=kind)
-    return template
-
-
-@transaction.atomic
-def message_template_reset(
-    *, study: Study, kind: str, actor: AbstractBaseUser | None = None, actor_label: str = "system"
-) -> None:
-    """Go back to the built-in wording."""
-    MessageTemplate.objects.filter(study=study, kind=kind).delete()
-    audit_record(study=study, action="message.reset", actor=actor, actor_label=actor_label, kind=kind)
+# The wording itself (its one check, saving, and the cut-down, bounded engine) lives in
+# surveys.services.message_templates; these names are re-exported for the callers of this module.
+message_template_for = message_templates.message_template_for
+message_template_save = message_templates.message_template_save
+message_template_reset = message_templates.message_template_reset
 
 
 def message_render(*, study: Study, round: Round, kind: str, name: str = "", link: str = "") -> tuple[str, str]:
     """(subject, body) of one email. Only plain values reach the template, never a model."""
     subject, body = message_template_for(study, kind)
+    # A deadline in the study's zone, named; empty once it has passed or the round is no longer open, so
+    # no email (a thank-you sent after the deadline, say) promises "revise until" a time in the past.
     closes_at = ""
-    if round.closes_at is not None:
-        closes_at = f"{timezone.localtime(round.closes_at):%Y-%m-%d %H:%M} ({settings.TIME_ZONE})"
+    if round.status == Round.Status.OPEN and round.closes_at is not None and not is_past(round.closes_at):
+        closes_at = moment_format(round.closes_at, study.time_zone)
     values = {
         "study": {"title": study.title, "slug": study.slug},
         "round": {"number": round.number},
@@ -151,7 +81,8 @@ def message_render(*, study: Study, round: Round, kind: str, name: str = "", lin
         "name": name,
         "link": link,
     }
-    return " ".join(_render(subject, "subject", values).split()), _render(body, "body", values)
+    rendered_subject = message_templates.message_text_render(subject, "subject", values)
+    return " ".join(rendered_subject.split()), message_templates.message_text_render(body, "body", values)
 
 
 def expert_link(raw_token: str) -> str:
@@ -161,29 +92,86 @@ def expert_link(raw_token: str) -> str:
 # --- delivery --------------------------------------------------------------------------------------
 
 
-def _deliver(panelist: Panelist, round_: Round, kind: str, connection: object) -> str:
-    """Claim, send, and release the claim on failure. Returns "sent", "skipped" or "failed"."""
-    previous = (panelist.token_hash, panelist.token_issued_at)
+def claim_lease() -> timedelta:
+    """How long a claim protects a send in progress: four SMTP timeouts (connect, envelope, DATA, the
+    message's end), after which a live sender would have failed. Past it the sender is taken to have
+    died mid-send, and the row may be claimed again."""
+    return timedelta(seconds=4 * settings.EMAIL_TIMEOUT)
+
+
+def _claim(panelist: Panelist, round_: Round, kind: str) -> DeliveryLog | None:
+    """Claim the (panelist, round, kind) email for this sender, or None: already sent, or being sent.
+
+    A first claim creates the row; the unique constraint makes a concurrent one find it. A failed row,
+    or one claimed longer ago than the lease, is claimed again by a conditional update, so of two
+    retries exactly one wins.
+    """
+    now = timezone.now()
     with transaction.atomic():
-        claim, created = DeliveryLog.objects.get_or_create(panelist=panelist, round=round_, kind=kind)
-        if not created:
-            return "skipped"
-        link = expert_link(panelist_token_rotate(panelist=panelist)) if kind in LINKED else ""
+        claim, created = DeliveryLog.objects.get_or_create(
+            panelist=panelist, round=round_, kind=kind, defaults={"claimed_at": now}
+        )
+    if created:
+        return claim
+    if claim.status == DeliveryLog.Status.SENT:
+        return None
+    abandoned = Q(status=DeliveryLog.Status.CLAIMED, claimed_at__lte=now - claim_lease())
+    won = (
+        DeliveryLog.objects.filter(pk=claim.pk)
+        .filter(Q(status=DeliveryLog.Status.FAILED) | abandoned)
+        .update(status=DeliveryLog.Status.CLAIMED, claimed_at=now, attempts=F("attempts") + 1, error="")
+    )
+    return claim if won else None
+
+
+def _deliver(panelist: Panelist, round_: Round, kind: str, connection: object) -> str:
+    """Claim, send, then record what happened. Returns "sent", "skipped" or "failed".
+
+    A linked email carries a freshly minted token, but the expert's link changes only when the send
+    has succeeded, in the same transaction that records it: until then their previous link keeps
+    working. A sender that dies mid-send leaves the row *claimed*; the sweep claims it again after
+    the lease and mints another link, so nobody is left with a dead link and no email.
+    """
+    claim = _claim(panelist, round_, kind)
+    if claim is None:
+        return "skipped"
+    raw, digest = token_mint() if kind in LINKED else ("", "")
+    link = expert_link(raw) if raw else ""
     try:
         subject, body = message_render(study=round_.study, round=round_, kind=kind, name=panelist.name, link=link)
+        if link and link not in body:  # never retire a link the expert would not get in exchange
+            raise DomainError(f"The {kind} template rendered no link; nothing was sent and the link is unchanged.")
         EmailMessage(subject, body, to=[panelist.email], connection=connection).send()  # type: ignore[arg-type]
-    except Exception:  # any backend or template error: release the claim so a retry sends it
+    except Exception as exc:  # any backend, timeout or template error: recorded; a retry claims the row again
         logger.warning("%s to %s for round %s not sent", kind, panelist.pseudonym, round_.number, exc_info=True)
-        with transaction.atomic():
-            DeliveryLog.objects.filter(pk=claim.pk).delete()
-            if link:
-                Panelist.objects.filter(pk=panelist.pk).update(token_hash=previous[0], token_issued_at=previous[1])
+        DeliveryLog.objects.filter(pk=claim.pk).update(
+            status=DeliveryLog.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:500]
+        )
         return "failed"
+    with transaction.atomic():
+        if digest:
+            panelist_token_install(panelist=panelist, digest=digest)
+        DeliveryLog.objects.filter(pk=claim.pk).update(status=DeliveryLog.Status.SENT, sent_at=timezone.now())
     return "sent"
+
+
+def deliveries_unfinished(*, max_attempts: int) -> list[DeliveryLog]:
+    """Emails the sweep must try again: failed (fewer than ``max_attempts`` tries) or claimed by a sender
+    that died (past the lease). Linked emails only while their round is open; a thank-you any time."""
+    abandoned = Q(status=DeliveryLog.Status.CLAIMED, claimed_at__lte=timezone.now() - claim_lease())
+    failed = Q(status=DeliveryLog.Status.FAILED, attempts__lt=max_attempts)
+    still_useful = Q(kind=Kind.THANK_YOU) | Q(round__status=Round.Status.OPEN)
+    rows = DeliveryLog.objects.filter(abandoned | failed).filter(still_useful, panelist__status__in=REACHABLE)
+    return list(rows.select_related("round"))
 
 
 def _deliver_all(round_: Round, kind: str, panelists: list[Panelist]) -> MailOutcome:
     outcome = MailOutcome()
+    problem = message_templates.message_template_problem(round_.study, kind) if panelists else None
+    if problem is not None:  # checked before anything is claimed or minted: a later batch sends once it is fixed
+        logger.error("%s emails of %s round %s not sent: %s", kind, round_.study.slug, round_.number, problem)
+        outcome.failed.extend(p.pseudonym for p in panelists)
+        return outcome
     with get_connection() as connection:  # one connection (e.g. one SMTP session) per batch
         for panelist in panelists:
             result = _deliver(panelist, round_, kind, connection)
@@ -200,6 +188,11 @@ def _open_round(round: Round, what: str) -> Round:
     round_ = Round.objects.select_related("study").get(pk=round.pk)
     if round_.status != Round.Status.OPEN:
         raise DomainError(f"Round {round_.number} is {round_.status}; {what} go out only while a round is open.")
+    if is_past(round_.closes_at):
+        raise DomainError(
+            f"Round {round_.number} passed its deadline ({moment_format(round_.closes_at, round_.study.time_zone)}); "
+            f"{what} go out only while a round is open."
+        )
     return round_
 
 
@@ -232,6 +225,7 @@ def thank_you_missing(*, submitted_after: datetime, submitted_before: datetime) 
     """Ballots submitted in that window by reachable, non-synthetic experts who were not thanked for
     their round (the thank-you task was lost, e.g. while the broker was down)."""
     thanked = DeliveryLog.objects.filter(panelist=OuterRef("panelist"), round=OuterRef("round"), kind=Kind.THANK_YOU)
+    # Any row counts as handled here: a failed or abandoned one is retried through deliveries_unfinished.
     ballots = Ballot.objects.filter(
         status=Ballot.Status.SUBMITTED,
         submitted_at__gt=submitted_after,

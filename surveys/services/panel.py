@@ -63,10 +63,20 @@ def panelist_create(
     return panelist, raw
 
 
-def panelist_token_rotate(*, panelist: Panelist) -> str:
-    """Issue a new invitation link; the old one stops working at once."""
-    raw, digest = _new_token()
+def token_mint() -> tuple[str, str]:
+    """A new raw token and its hash. Nothing is stored: ``panelist_token_install`` makes it the live link."""
+    return _new_token()
+
+
+def panelist_token_install(*, panelist: Panelist, digest: str) -> None:
+    """Make the token with this hash the expert's live link; the previous one stops working at once."""
     panelist.token_hash = digest
     panelist.token_issued_at = timezone.now()
     panelist.save(update_fields=["token_hash", "token_issued_at"])
+
+
+def panelist_token_rotate(*, panelist: Panelist) -> str:
+    """Issue a new invitation link; the old one stops working at once."""
+    raw, digest = token_mint()
+    panelist_token_install(panelist=panelist, digest=digest)
     return raw
