@@ -18,5 +18,6 @@ urlpatterns = [
     path("e/ballots/<int:ballot_id>/", expert.ballot_page, name="expert_ballot"),
     path("e/ballots/<int:ballot_id>/autosave/", expert.autosave, name="expert_autosave"),
     path("e/ballots/<int:ballot_id>/reopen/", expert.reopen, name="expert_reopen"),
+    path("e/withdraw/", expert.withdraw, name="expert_withdraw"),
     path("e/<str:token>/", expert.entry, name="expert_entry"),
 ]

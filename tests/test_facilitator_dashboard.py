@@ -135,18 +135,18 @@ def test_the_dashboard_lists_rounds_with_status_deadline_and_response(staff_clie
     assert "Aggregated" in round_1_row and "6 / 7" in round_1_row and "86%" in round_1_row
     round_2_row = html[html.index('data-round="2"') :]
     round_2_row = round_2_row[: round_2_row.index("</tr>")]
-    assert "2 / 7" in round_2_row and "29%" in round_2_row
-    assert "67% (4)" in round_2_row  # 4 of round 1's 6 respondents have not submitted round 2
+    assert "2 / 7" in round_2_row and "29% so far" in round_2_row
+    assert "67%" not in round_2_row  # an open round shows its progress, not attrition (issue 12, item 9)
 
 
 def test_the_dashboard_shows_response_and_attrition_per_group_even_below_the_minimum_size(staff_client: Client) -> None:
     study = _study_with_two_rounds()
     d = _dashboard(staff_client, study).context["d"]
     rows = {(p.round_number, p.group): p for p in d.participation_by_group}
-    assert (rows[(1, "Africa")].submitted, rows[(1, "Africa")].panel) == (1, 2)  # a group of 2 is shown
+    assert (rows[(1, "Africa")].n_submitted, rows[(1, "Africa")].n_invited) == (1, 2)  # a group of 2 is shown
     europe_2 = rows[(2, "Europe")]
-    assert (europe_2.submitted, europe_2.panel, europe_2.previous_respondents, europe_2.lost) == (2, 3, 3, 1)
-    assert rows[(2, "Asia")].drafts == 1
+    assert (europe_2.n_submitted, europe_2.n_invited, europe_2.n_previous, europe_2.lost) == (2, 3, 3, 1)
+    assert rows[(2, "Asia")].n_drafts == 1
 
 
 def test_who_has_not_answered_is_listed_for_the_facilitator_with_names_and_emails(staff_client: Client) -> None:

@@ -21,6 +21,8 @@ from typing import Any
 
 import pandas as pd
 
+from surveys.stats import participation
+
 from . import methods as methods_
 from . import panel, sections
 from .lineage import Lineage, build_lineages, lineage_root_ids
@@ -180,8 +182,10 @@ def build_report_data(source: ReportSource) -> ReportData:
         item_dimensions.setdefault(item_id, []).append(dimension_keys[dimension_id])
     lineages = build_lineages(source.items, roots, item_dimensions, source.round_items, round_numbers, reported)
 
-    answered = panel.submitted_by_round(source.ballots, round_numbers)
-    labels = panel.group_labels(source.panelists, min_group_size)
+    members = participation.members_from_rows(source.panelists)
+    turnout = participation.participation(participation.spans_from_rows(reported_rows), members, source.ballots)
+    on_panel = participation.ever_on_panel(turnout, members)
+    labels = panel.group_labels(source.panelists, min_group_size, on_panel)
     named_groups = {group for group, label in labels.items() if group and label == group}
     statistics = sections.statistics_frame(
         source.statistics, round_numbers=round_numbers, item_codes=item_codes, root_codes=root_codes,
@@ -189,8 +193,7 @@ def build_report_data(source: ReportSource) -> ReportData:
         dimension_order=dimension_order, named_groups=named_groups, min_group_size=min_group_size,
     )  # fmt: skip
 
-    members = [p for p in source.panelists if p["status"] != panel.REVOKED]
-    n_synthetic = sum(bool(p["is_synthetic"]) for p in members)
+    n_synthetic = sum(bool(p["is_synthetic"]) for p in source.panelists if p["id"] in on_panel)
     whole = sections.whole_panel(statistics)
     whole = whole[whole["dimension"].isin([d.key for d in dimensions if d.decides])]
     whole_verdicts: dict[tuple[int, str], set[str]] = {}
@@ -210,9 +213,9 @@ def build_report_data(source: ReportSource) -> ReportData:
         rounds_reported=len(reported),
         rounds_total=len(source.rounds),
         feedback=methods_.FEEDBACK,
-        statistics=methods_.STATISTICS,
+        statistics=methods_.STATISTICS + methods_.PARTICIPATION,
         anonymity=methods_.anonymity_statements(
-            min_group_size=min_group_size, n_synthetic=n_synthetic, panel_size=len(members)
+            min_group_size=min_group_size, n_synthetic=n_synthetic, panel_size=len(on_panel)
         ),
     )
     ratings = None
@@ -240,9 +243,9 @@ def build_report_data(source: ReportSource) -> ReportData:
         convergence=sections.convergence(statistics, reported_rows, [(d.key, d.decides) for d in dimensions]),
         shifts=sections.shifts(statistics),
         divergence=sections.divergence(statistics),
-        composition=panel.composition(source.panelists, labels),
-        attrition=panel.attrition(reported_rows, answered),
-        attrition_by_group=panel.attrition_by_group(source.panelists, labels, answered, sorted(reported)),
+        composition=panel.composition(source.panelists, labels, on_panel),
+        attrition=panel.attrition(turnout),
+        attrition_by_group=panel.attrition_by_group(turnout, source.panelists, labels, on_panel),
         item_changes=methods_.item_changes(
             source.rounds,
             source.round_items,
@@ -253,7 +256,7 @@ def build_report_data(source: ReportSource) -> ReportData:
             frozenset(roots[row["id"]] for row in source.items if row["kind"] == "open"),
         ),
         methods=methods,
-        panel_size=len(members),
+        panel_size=len(on_panel),
         n_synthetic=n_synthetic,
         ratings=ratings,
     )

@@ -3,8 +3,8 @@
 Source: Jünger S, Payne SA, Brine J, Radbruch L, Brearley SG. Guidance on Conducting and REporting
 DElphi Studies (CREDES) in palliative care: recommendations based on a methodological systematic
 review. Palliat Med 2017;31(8):684–706. Its reporting items covered here: panel composition,
-response rates per round (see :mod:`.panel`), the definition of consensus and when it was fixed,
-the stopping rule and number of rounds, how the items changed between rounds, the feedback given
+response rates per round (see :mod:`.panel` and :data:`PARTICIPATION`), the definition of consensus
+and when it was fixed, the stopping rule and number of rounds, how the items changed between rounds, the feedback given
 between rounds, and how anonymity was kept.
 """
 
@@ -43,6 +43,20 @@ STATISTICS = (
     "Kendall's W per dimension with the tie correction (Kendall & Babington Smith 1939).",
     "Stability between rounds on experts who answered both: Wilcoxon signed-rank test, "
     "quadratic-weighted kappa, share unchanged, Scheibe et al.'s (1975) % change (stable below 15%).",
+)
+
+#: Who counts in a round's response rate, and what revoking or withdrawing means for answers
+#: (the definitions are :mod:`surveys.stats.participation`'s; the dashboard and aggregation use them too).
+PARTICIPATION = (
+    "Response rate of a round: experts who submitted over experts invited. Invited means on the panel when "
+    "the round closed (joined before it, not revoked or withdrawn by then), or having submitted in it; so the "
+    "rate never exceeds 100%. While a round is open, the share so far is shown as progress, not as a rate.",
+    "Attrition: the share of the previous round's respondents who did not submit in a round.",
+    "Answers an expert submitted before being revoked, or before withdrawing, count: they stay in the "
+    "statistics, and the expert counts as invited and answered in those rounds.",
+    "An expert may withdraw and have their answers deleted: every rating, rationale and open answer of theirs "
+    "is deleted in every round, and the aggregated rounds are computed again without them. They remain "
+    "counted as invited to the rounds they were on the panel for, but not as having answered.",
 )
 
 

@@ -12,26 +12,27 @@ report to state who was on the panel and how many answered each round; this modu
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 
 import pandas as pd
+
+from surveys.stats.participation import WITHDRAWN, RoundParticipation, by_group
 
 from .lineage import Lineage
 from .source import Row
 
 NO_GROUP = "No group"
 POOLED = "Smaller groups (pooled)"
-REVOKED = "revoked"
-SUBMITTED = "submitted"
 
 
-def group_labels(panelists: Sequence[Row], min_group_size: int) -> dict[str, str]:
+def group_labels(panelists: Sequence[Row], min_group_size: int, members: Set[int]) -> dict[str, str]:
     """Raw group -> the label a report shows: the group itself, or :data:`POOLED` when it is small.
 
-    Sizes count the panel's members (revoked invitations excluded). Panelists without a group are
-    shown as :data:`NO_GROUP` when there are enough of them.
+    Sizes count the panel's ``members`` (:func:`surveys.stats.participation.ever_on_panel`: invited
+    to a reported round, or on the panel now). Panelists without a group are shown as
+    :data:`NO_GROUP` when there are enough of them.
     """
-    sizes = Counter(p["group"] for p in panelists if p["status"] != REVOKED)
+    sizes = Counter(p["group"] for p in panelists if p["id"] in members)
     labels = {}
     for group, size in sizes.items():
         if size < min_group_size:
@@ -41,16 +42,16 @@ def group_labels(panelists: Sequence[Row], min_group_size: int) -> dict[str, str
     return labels
 
 
-def composition(panelists: Sequence[Row], labels: Mapping[str, str]) -> pd.DataFrame:
+def composition(panelists: Sequence[Row], labels: Mapping[str, str], members: Set[int]) -> pd.DataFrame:
     """Per shown group: members, consented, withdrawn and synthetic panelists; largest first, pooled last."""
     rows: dict[str, Counter[str]] = {}
     for p in panelists:
-        if p["status"] == REVOKED:
+        if p["id"] not in members:
             continue
         counts = rows.setdefault(labels[p["group"]], Counter())
         counts["members"] += 1
         counts["consented"] += p["consent_at"] is not None
-        counts["withdrawn"] += p["status"] == "withdrawn"
+        counts["withdrawn"] += p["status"] == WITHDRAWN
         counts["synthetic"] += bool(p["is_synthetic"])
     frame = pd.DataFrame(
         [
@@ -67,66 +68,58 @@ def composition(panelists: Sequence[Row], labels: Mapping[str, str]) -> pd.DataF
     )
 
 
-def submitted_by_round(
-    ballots: Sequence[tuple[int, int, str]], round_numbers: Mapping[int, int]
-) -> dict[int, set[int]]:
-    """Round number -> ids of the panelists who submitted in it."""
-    answered: dict[int, set[int]] = {number: set() for number in round_numbers.values()}
-    for round_id, panelist_id, status in ballots:
-        if status == SUBMITTED and round_id in round_numbers:
-            answered[round_numbers[round_id]].add(panelist_id)
-    return answered
+ATTRITION_COLUMNS = [
+    "round", "panel_size", "answered", "response_rate", "withdrew", "revoked", "dropped_out", "joined",
+    "retained_from_round_1",
+]  # fmt: skip
 
 
-def attrition(rounds: Sequence[Row], answered: Mapping[int, set[int]]) -> pd.DataFrame:
-    """Per reported round: panel size, answered, response rate, drop-outs since the round before,
-    newcomers, and how many of round 1's respondents still answer.
-
-    Panel size and answered are the figures stored at aggregation (RoundStatistic), so they agree
-    with the response rates everywhere else.
+def attrition(turnout: Sequence[RoundParticipation]) -> pd.DataFrame:
+    """Per reported round: panel size (invited), answered, response rate, withdrawals and revocations
+    in the round, drop-outs since the round before, newcomers, and how many of round 1's respondents
+    still answer. Every figure is defined in :mod:`surveys.stats.participation`, the same definition
+    the aggregation stored (RoundStatistic) and the dashboard shows.
     """
-    records = []
-    previous: set[int] | None = None
-    first: set[int] | None = None
-    for row in rounds:
-        current = answered.get(row["number"], set())
-        first = current if first is None else first
-        records.append(
-            {
-                "round": row["number"],
-                "panel_size": row["stat_n_invited"],
-                "answered": row["stat_n_submitted"],
-                "response_rate": row["stat_response_rate"],
-                "dropped_out": len(previous - current) if previous is not None else 0,
-                "joined": len(current - previous) if previous is not None else 0,
-                "retained_from_round_1": len(current & first),
-            }
-        )
-        previous = current
-    columns = ["round", "panel_size", "answered", "response_rate", "dropped_out", "joined", "retained_from_round_1"]
-    return pd.DataFrame(records, columns=columns)
+    records = [
+        {
+            "round": row.round_number,
+            "panel_size": row.n_invited,
+            "answered": row.n_submitted,
+            "response_rate": row.response_rate,
+            "withdrew": len(row.withdrew),
+            "revoked": len(row.revoked),
+            "dropped_out": row.lost or 0,
+            "joined": row.joined,
+            "retained_from_round_1": row.retained_from_first,
+        }
+        for row in turnout
+    ]
+    return pd.DataFrame(records, columns=ATTRITION_COLUMNS)
 
 
 def attrition_by_group(
-    panelists: Sequence[Row], labels: Mapping[str, str], answered: Mapping[int, set[int]], round_numbers: Sequence[int]
+    turnout: Sequence[RoundParticipation], panelists: Sequence[Row], labels: Mapping[str, str], members: Set[int]
 ) -> pd.DataFrame:
-    """Per reported round and shown group: members, answered and the group's response rate."""
-    label_of = {p["id"]: labels[p["group"]] for p in panelists if p["status"] != REVOKED}
-    members = Counter(label_of.values())
-    records = []
-    for number in round_numbers:
-        counts = Counter(label_of[pk] for pk in answered.get(number, ()) if pk in label_of)
-        for label in sorted(members, key=lambda g: (g == POOLED, g)):
-            records.append(
-                {
-                    "round": number,
-                    "group": label,
-                    "members": members[label],
-                    "answered": counts[label],
-                    "response_rate": counts[label] / members[label] if members[label] else None,
-                }
-            )
-    return pd.DataFrame(records, columns=["round", "group", "members", "answered", "response_rate"])
+    """Per reported round and shown group: the group's members on the panel, how many were invited
+    to the round, how many answered, and the group's response rate (answered / invited)."""
+    label_of = {p["id"]: labels[p["group"]] for p in panelists if p["id"] in members}
+    sizes = Counter(label_of.values())
+    records = [
+        {
+            "round": part.round_number,
+            "group": part.group,
+            "members": sizes[part.group],
+            "invited": part.n_invited,
+            "answered": part.n_submitted,
+            "response_rate": part.response_rate,
+        }
+        for part in by_group(turnout, label_of, keep_empty=True)
+    ]
+    frame = pd.DataFrame(records, columns=["round", "group", "members", "invited", "answered", "response_rate"])
+    frame["_pooled"] = frame["group"] == POOLED
+    return (
+        frame.sort_values(["round", "_pooled", "group"], kind="stable").drop(columns="_pooled").reset_index(drop=True)
+    )
 
 
 def ratings_frame(

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from surveys.deadlines import is_past, moment_format
 from surveys.errors import DomainError, RatingError
 from surveys.models import Ballot, Dimension, Panelist, Rating, RatingRevision, Round, RoundItem, Study, Suggestion
 from surveys.models.ballots import RATIONALE_MAX_LENGTH
 from surveys.models.panel import UNUSABLE
+from surveys.text_input import text_problem
 
 
 @dataclass(frozen=True)
@@ -49,11 +51,15 @@ def rationale_field_name(round_item_id: int) -> str:
 
 
 def locked_open_round(round_id: int) -> Round:
+    """The round, locked for the write. Refused once it is closed, and once its deadline has passed even
+    if nothing has closed it yet: the deadline holds in every write path, with or without celery beat."""
     round_ = Round.objects.select_for_update().select_related("study").get(pk=round_id)
-    if round_.status != Round.Status.OPEN:
-        raise RatingError(
-            f"Round {round_.number} is {round_.get_status_display().lower()}; answers can no longer change."
-        )
+    overdue = is_past(round_.closes_at)
+    if round_.status != Round.Status.OPEN or overdue:
+        status = "closed" if round_.status == Round.Status.OPEN else round_.get_status_display().lower()
+        when = moment_format(round_.closes_at, round_.study.time_zone)
+        passed = f" Its deadline passed on {when}." if overdue else ""
+        raise RatingError(f"Round {round_.number} is {status}; answers can no longer change.{passed}")
     return round_
 
 
@@ -86,8 +92,12 @@ def _round_items(round_: Round, ids: set[int]) -> dict[int, RoundItem]:
 
 
 def _too_long(code: str, text: str) -> str | None:
+    """Why a rationale cannot be kept: over the limit, or not storable text (a NUL character, which
+    PostgreSQL refuses and SQLite would keep; the forms refuse it first, this holds for every caller)."""
     if len(text) > RATIONALE_MAX_LENGTH:
         return f"Item {code}: the rationale has {len(text)} characters; the limit is {RATIONALE_MAX_LENGTH}."
+    if problem := text_problem(text):
+        return f"Item {code}: the rationale {problem}."
     return None
 
 
@@ -150,10 +160,8 @@ def _place_rationales(
             elif cell in existing:
                 rated.append((cell, existing[cell].value))
         if not rated:
-            if text:
-                errors[key] = (
-                    f"Item {code}: choose a rating (or can't answer) first; then your reason is saved with it."
-                )
+            if text:  # refused, never dropped: the page shows the text again with this message beside it
+                errors[key] = f"Item {code}: choose a rating (or can't answer) to save this reason."
             continue
         for position, (cell, value) in enumerate(rated):
             wanted[cell] = (value, text if position == 0 else "")

@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,13 +22,16 @@ from surveys import selectors_expert as reads
 from surveys.errors import DomainError
 from surveys.forms.profile import ProfileForm
 from surveys.forms.questionnaire import parse_answers, questionnaire_view
-from surveys.models import Ballot, Panelist
+from surveys.models import Ballot, Panelist, Round, Study
 from surveys.models.ballots import RATIONALE_MAX_LENGTH
 from surveys.ratelimit import token_guess_limit
-from surveys.services import experts
-from surveys.services.ballots import BallotRefused, ballot_reopen, ballot_start
+from surveys.services import experts, withdrawal
+from surveys.services.ballots import BallotRefused, ballot_reopen, ballot_start, ballot_submit, items_missing_reason
+from surveys.services.rounds import round_close_if_due
+from surveys.views.pages import wants_json
 
 SESSION_KEY = "delphi_panelist_id"
+SUBMIT, SUBMIT_ANYWAY = "submit", "submit-anyway"  # the questionnaire's submit buttons (``action``)
 #: The fingerprint of the link that opened the session (``selectors_expert.link_fingerprint``).
 SESSION_LINK_KEY = "delphi_link"
 
@@ -43,17 +47,42 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     return render(request, "surveys/expert/not_found.html", status=404)
 
 
+SESSION_ENDED = (
+    "Your session has ended. To continue, open the personal link in the most recent email from this study; "
+    "what you saved is kept."
+)
+
+
+def session_ended(request: HttpRequest) -> HttpResponse:
+    """No session at all (it expired, or this browser never opened the link): say how to get back in.
+    JSON for the questionnaire's autosave, which shows the message beside the Save button."""
+    if wants_json(request):
+        return JsonResponse({"message": SESSION_ENDED}, status=404)
+    return render(request, "surveys/expert/session_ended.html", status=404)
+
+
 def expert_required(view: View) -> View:
-    """The session's panelist, while still on the panel; otherwise the invalid-link page. Never cached."""
+    """The session's panelist, while still on the panel; otherwise the invalid-link page (or, with no
+    session at all, the page saying it ended and how to get back in). Never cached."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if SESSION_KEY not in request.session:
+            return session_ended(request)
         panelist = reads.panelist_for_session(request.session.get(SESSION_KEY), request.session.get(SESSION_LINK_KEY))
         if panelist is None:
             return invalid_link(request)
         return view(request, panelist, *args, **kwargs)
 
     return never_cache(wrapper)
+
+
+def _touched(round_: Round | None) -> Round | None:
+    """The round an expert's page reads, closed first (and aggregated) if its deadline has passed, so
+    the page shows it closed whether or not beat has run. Free before the deadline."""
+    if round_ is not None:
+        round_close_if_due(round=round_)
+    return round_
 
 
 @never_cache
@@ -78,13 +107,15 @@ def entry(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 @expert_required
 def welcome(request: HttpRequest, panelist: Panelist) -> HttpResponse:
-    context = {"study": panelist.study, "panelist": panelist, "round": reads.current_round(panelist)}
+    context = {"study": panelist.study, "panelist": panelist, "round": _touched(reads.current_round(panelist))}
     return render(request, "surveys/expert/welcome.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @expert_required
 def consent(request: HttpRequest, panelist: Panelist) -> HttpResponse:
+    if request.method == "GET":  # e.g. the address typed or reloaded: the step the expert is at
+        return redirect("surveys:expert_welcome" if panelist.consent_at is None else "surveys:expert_round")
     try:
         experts.panelist_consent(panelist=panelist)
     except DomainError as exc:
@@ -123,7 +154,7 @@ def current_round(request: HttpRequest, panelist: Panelist) -> HttpResponse:
     """The study's current round: the expert's ballot in it, or a page to begin it."""
     if panelist.consent_at is None:
         return redirect("surveys:expert_welcome")
-    round_ = reads.current_round(panelist)
+    round_ = _touched(reads.current_round(panelist))
     ballot = reads.ballot_in_round(panelist, round_) if round_ is not None else None
     if ballot is not None:
         return redirect("surveys:expert_ballot", ballot_id=ballot.pk)
@@ -144,32 +175,54 @@ def _render_ballot(
     posted: Any = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
+    is_confirming_submit: bool = False,
 ) -> HttpResponse:
     view = questionnaire_view(reads.questionnaire_data(ballot), posted=posted, errors=errors)
+    view.is_confirming_submit = is_confirming_submit
     context = {"q": view, "study": ballot.round.study, "round": ballot.round, "rationale_max": RATIONALE_MAX_LENGTH}
     context["open_max"] = experts.OPEN_ANSWER_MAX_LENGTH
     return render(request, "surveys/expert/questionnaire.html", context, status=status)
+
+
+def _asks_to_confirm(ballot: Ballot) -> bool:
+    """Whether Submit asks first because some items are unanswered. Not when none is answered, nor
+    when a required reason is missing: the submission refuses those itself, and its message comes
+    first, so the expert is not asked to confirm a submission that would then be refused."""
+    answered, total = reads.ballot_progress(ballot)
+    if not 0 < answered < total:
+        return False
+    requires_reason = ballot.round.study.outside_iqr_reason == Study.OutsideIqrReason.REQUIRED
+    return not (requires_reason and items_missing_reason(ballot))
 
 
 @require_http_methods(["GET", "POST"])
 @expert_required
 def ballot_page(request: HttpRequest, panelist: Panelist, ballot_id: int) -> HttpResponse:
     """The questionnaire. A post (the Save or Submit button, which work without JavaScript) saves
-    the whole form; a refused post shows the page again with what was typed and what was wrong."""
+    the whole form; a refused post shows the page again with what was typed and what was wrong.
+
+    Submit with some items unanswered saves the answers and asks first (``?confirm=submit``, a page
+    that names how many and which); its "Submit anyway" button posts ``submit-anyway``."""
     ballot = reads.expert_ballot(panelist, ballot_id)
     if ballot is None:
         return _not_found(request)
+    _touched(ballot.round)
     if request.method == "GET":
-        return _render_ballot(request, ballot)
+        return _render_ballot(request, ballot, is_confirming_submit=request.GET.get("confirm") == "submit")
     parsed = parse_answers(request.POST)
-    submit = request.POST.get("action") == "submit"
+    action = request.POST.get("action")
+    submit = action in (SUBMIT, SUBMIT_ANYWAY)
     if parsed.errors:
         return _render_ballot(request, ballot, posted=request.POST, errors=parsed.errors, status=400)
     try:
         experts.answers_save(
             panelist=panelist, round=ballot.round, entries=parsed.entries, rationales=parsed.rationales,
-            open_answers=parsed.open_answers, submit=submit,
+            open_answers=parsed.open_answers,
         )  # fmt: skip
+        if submit and action != SUBMIT_ANYWAY and _asks_to_confirm(ballot):
+            return redirect(reverse("surveys:expert_ballot", kwargs={"ballot_id": ballot.pk}) + "?confirm=submit")
+        if submit:
+            ballot_submit(panelist=panelist, round=ballot.round)
     except BallotRefused as exc:
         return _render_ballot(request, ballot, posted=request.POST, errors=exc.errors, status=400)
     except DomainError as exc:  # closed round, submitted ballot, nothing to submit: shown as stored
@@ -187,6 +240,7 @@ def autosave(request: HttpRequest, panelist: Panelist, ballot_id: int) -> JsonRe
     ballot = reads.expert_ballot(panelist, ballot_id)
     if ballot is None:
         return JsonResponse({"message": "Not found."}, status=404)
+    _touched(ballot.round)
     parsed = parse_answers(request.POST)
     if parsed.errors:
         return JsonResponse({"message": "Not saved.", "errors": parsed.errors}, status=400)
@@ -209,6 +263,7 @@ def reopen(request: HttpRequest, panelist: Panelist, ballot_id: int) -> HttpResp
     ballot = reads.expert_ballot(panelist, ballot_id)
     if ballot is None:
         return _not_found(request)
+    _touched(ballot.round)
     try:
         ballot_reopen(panelist=panelist, round=ballot.round)
     except DomainError as exc:
@@ -216,3 +271,27 @@ def reopen(request: HttpRequest, panelist: Panelist, ballot_id: int) -> HttpResp
     else:
         messages.success(request, "Your ballot is open again: revise your answers, then submit them again.")
     return redirect("surveys:expert_ballot", ballot_id=ballot.pk)
+
+
+WITHDRAW_CHOICES = {"keep": False, "delete": True}  # the withdrawal page's ``answers`` choice -> delete them
+
+
+@require_http_methods(["GET", "POST"])
+@expert_required
+def withdraw(request: HttpRequest, panelist: Panelist) -> HttpResponse:
+    """Leave the study: keep the answers given so far, or delete them all (surveys.services.withdrawal)."""
+    context = {"study": panelist.study, "panelist": panelist}
+    if request.method == "GET":
+        return render(request, "surveys/expert/withdraw.html", context)
+    choice = request.POST.get("answers", "")
+    if choice not in WITHDRAW_CHOICES:
+        context["error"] = "Choose whether to keep or delete your answers."
+        return render(request, "surveys/expert/withdraw.html", context, status=400)
+    try:
+        done = withdrawal.panelist_withdraw(panelist=panelist, delete_answers=WITHDRAW_CHOICES[choice])
+    except DomainError as exc:
+        context["error"] = str(exc)
+        return render(request, "surveys/expert/withdraw.html", context, status=409)
+    request.session.flush()  # the link no longer opens anything; neither does this session
+    context.update(done=done, deleted=WITHDRAW_CHOICES[choice])
+    return render(request, "surveys/expert/withdrawn.html", context)

@@ -174,3 +174,6 @@ class StudySettingsSerializer(FileMapping):
     settings = SettingsSerializer(required=False)
     consensus_rule = FreeFormObjectField(required=False, help_text="Frozen once round 1 opens.")
     stopping_rule = FreeFormObjectField(required=False)
+    is_report_public = serializers.BooleanField(
+        required=False, help_text="Whether anyone with the report's address may read it (audited); else staff only."
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -30,6 +31,7 @@ from surveys.api.serializers.study_file import StudyFileSerializer, StudySetting
 from surveys.api.views.base import StaffViewSet, count_of, valid
 from surveys.models import Item, Panelist, Round, Study
 from surveys.services.study_files import ImportResult, study_export, study_import
+from surveys.services.study_settings import study_report_visibility_set
 from surveys.study_format import dump_yaml
 from surveys.study_yaml import load_study_yaml
 
@@ -117,10 +119,19 @@ class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffViewSe
         return Response(StudySerializer(self._study(result)).data)
 
     @extend_schema(summary="Change a study's settings", request=StudySettingsSerializer, responses=StudySerializer)
+    @transaction.atomic  # a refused change of the file's fields publishes nothing either
     def partial_update(self, request: Request, study_slug: str) -> Response:
-        changes = study_edits.settings_change(valid(StudySettingsSerializer, request))
-        result = study_edits.study_change(study=self.get_object(), change=changes, actor=self.actor)
-        return Response(StudySerializer(self._study(result)).data)
+        data = valid(StudySettingsSerializer, request)
+        is_public = data.pop("is_report_public", None)
+        study = self.get_object()
+        if data or is_public is None:
+            change = study_edits.settings_change(data)
+            study = study_edits.study_change(study=study, change=change, actor=self.actor).study
+        if is_public is not None:  # not in the study file: its own service, audited as the admin's toggle is
+            study_report_visibility_set(
+                study=study, is_public=is_public, actor=self.actor, actor_label=study_edits.actor_label(self.actor)
+            )
+        return Response(StudySerializer(studies().get(pk=study.pk)).data)
 
     @extend_schema(summary="Delete a study that never ran", responses={204: None})
     def destroy(self, request: Request, study_slug: str) -> Response:
