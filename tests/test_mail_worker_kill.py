@@ -46,7 +46,7 @@ def test_a_worker_killed_mid_send_leaves_a_claim_that_the_redelivered_task_sends
     require_redis()
     study = small_study()
     round_ = round_open(round=round_create(study=study))
-    panel = consented_panel(study, ["A", "B"])
+    consented_panel(study, ["A", "B"])
     before = {p.pk: p.token_hash for p in Panelist.objects.filter(study=study)}
     queue = f"test-{uuid.uuid4().hex[:8]}"
     with tasks_sent_to(queue), fake_smtp(stall=True) as stalling, fake_smtp() as working:
