@@ -111,7 +111,7 @@ MATRIX: dict[str, Row] = {
     "GET api:me-study": expert(200),
     "POST api:me-consent": expert(200),
     "GET api:me-profile": expert(200),
-    "PUT api:me-profile": expert(200, {"group": "Europe", "years_experience": 12, "expertise": {"claims": 4}}),
+    "PUT api:me-profile": expert(200, {"years_experience": 12, "expertise": {"claims": 4}}),
     "GET api:me-ballot": expert(200),
     "PATCH api:me-ballot": expert(200, {"ratings": [{"item": "C2", "dimension": "agreement", "value": 5}]}),
     "POST api:me-ballot-submit": expert(200),
