@@ -240,7 +240,7 @@ def test_an_open_round_shows_its_progress_not_attrition(staff_client: Client) ->
 
 def test_an_item_new_in_a_round_shows_stability_as_not_applicable(staff_client: Client) -> None:
     study = small_study()
-    panel = consented_panel(study, ["A", "A", "A"])
+    panel = consented_panel(study, ["A"] * 6)  # six pairs: enough for a stability verdict
     draft = round_create(study=study)
     r1 = Item.objects.get(study=study, code="R1")
     round_item_drop(round=draft, item=r1)
