@@ -86,11 +86,12 @@ def test_an_expired_link_gets_the_same_page_as_an_unknown_one(client: Client, se
     assert SESSION_KEY not in client.session
 
 
-def test_the_expert_pages_without_a_session_show_the_invalid_link_page(client: Client) -> None:
+def test_the_expert_pages_without_a_session_say_it_ended_and_how_to_get_back_in(client: Client) -> None:
     for url in ("/e/welcome/", "/e/profile/", "/e/round/", "/e/ballots/1/"):
         response = client.get(url)
         assert response.status_code == 404
-        assert "This link is not valid" in response.content.decode()
+        assert "Your session has ended" in response.content.decode()
+        assert "open the personal link in the most recent email" in response.content.decode()
 
 
 def test_revoking_a_panelist_ends_their_open_session(client: Client, open_round) -> None:  # type: ignore[no-untyped-def]
@@ -187,7 +188,9 @@ def test_the_save_button_saves_the_whole_form_without_javascript(client: Client,
 def test_submitting_marks_the_ballot_submitted_and_offers_to_revise(client: Client, open_round) -> None:  # type: ignore[no-untyped-def]
     round_, me = open_round
     url = begin(client, me, round_)
-    response = client.post(url, {f"r{ri(round_, 'C1')}-agreement": "8", "action": "submit"}, follow=True)
+    c1, c2, r1 = ri(round_, "C1"), ri(round_, "C2"), ri(round_, "R1")
+    every_item = {f"r{c1}-agreement": "8", f"r{c2}-agreement": "5", f"r{r1}-agreement": "na", f"r{r1}-feasibility": "4"}
+    response = client.post(url, {**every_item, "action": "submit"}, follow=True)  # unanswered ones: asked first
     page = response.content.decode()
     assert Ballot.objects.get(panelist=me).status == Ballot.Status.SUBMITTED
     assert "Your answers are submitted." in page and "Revise my answers" in page

@@ -15,6 +15,7 @@ from surveys.models import Ballot, Dimension, Item, Rating, Round, RoundItem, Se
 from surveys.selectors_expert import Feedback, QuestionnaireData
 from surveys.services.ballots import RatingInput, field_name, rationale_field_name
 from surveys.services.experts import open_field_name
+from surveys.text_input import text_problem
 
 CANT_ANSWER = "na"
 RATING = re.compile(r"^r(\d{1,18})-([-a-zA-Z0-9_]{1,40})$")
@@ -36,7 +37,8 @@ def parse_answers(data: Mapping[str, str]) -> ParsedAnswers:
     """Read the posted fields. Unknown fields are ignored; a rating that is not a whole number is an error.
 
     Whether an item belongs to the round, a value lies on its scale or a text is too long is for the
-    services to say, so the same rules hold for the page, the autosave and the API.
+    services to say, so the same rules hold for the page, the autosave and the API. Text that cannot
+    be stored at all (a NUL character) is refused here, naming the field, and again by the services.
     """
     parsed = ParsedAnswers()
     for name in data:
@@ -55,8 +57,14 @@ def parse_answers(data: Mapping[str, str]) -> ParsedAnswers:
                     continue
             parsed.entries.append(RatingInput(int(match.group(1)), match.group(2), number))
         elif match := RATIONALE.match(name):
+            if problem := text_problem(value):
+                parsed.errors[name] = f"Your reason {problem}; remove it, then save again."
+                continue
             parsed.rationales[int(match.group(1))] = value
         elif match := OPEN.match(name):
+            if problem := text_problem(value):
+                parsed.errors[name] = f"Your answer {problem}; remove it, then save again."
+                continue
             parsed.open_answers[int(match.group(1))] = value
     return parsed
 
@@ -142,10 +150,17 @@ class QuestionnaireView:
     data: QuestionnaireData
     sections: list[SectionView]
     errors: dict[str, str]
+    # The expert pressed Submit with items unanswered: the page asks them to confirm (or answer first).
+    is_confirming_submit: bool = False
 
     @property
     def answered(self) -> int:
         return sum(s.answered for s in self.sections)
+
+    @property
+    def unanswered(self) -> list[ItemView]:
+        """The items still unanswered, in page order (what a submission would leave out)."""
+        return [i for s in self.sections for i in s.items if not i.is_answered]
 
     @property
     def total(self) -> int:

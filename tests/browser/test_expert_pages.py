@@ -84,6 +84,8 @@ def test_an_expert_opens_the_link_consents_rates_reloads_and_submits(
     expect(page.locator("#progress-text")).to_have_text("3 of 4 items answered")
 
     page.get_by_role("button", name="Submit my answers").click()
+    expect(page.get_by_role("alert")).to_contain_text("1 of 4 items is unanswered: submit anyway?")
+    page.get_by_role("button", name="Submit anyway").click()
     expect(page.get_by_text("Your answers are submitted.").first).to_be_visible()
     expect(page.get_by_role("button", name="Revise my answers")).to_be_visible()
     assert raw not in page.url
@@ -123,6 +125,7 @@ def test_in_round_two_the_expert_sees_feedback_and_is_asked_for_a_reason_outside
     # Typing and then pressing Submit at once, as people do: the blur's autosave and the submit overlap.
     c1.get_by_label("Your reasons for C1").fill("The new report changed my view.")
     page.get_by_role("button", name="Submit my answers").click()
+    page.get_by_role("button", name="Submit anyway").click()  # C2 and R1 are unanswered: asked first
     expect(page.get_by_text("Your answers are submitted.").first).to_be_visible()
     ballot = Ballot.objects.get(panelist=s.me, round=s.second)
     assert ballot.status == Ballot.Status.SUBMITTED
