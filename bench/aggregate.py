@@ -167,7 +167,7 @@ def run_one(args: argparse.Namespace) -> dict:
 
     call_command("migrate", verbosity=0)
     from surveys.models import Round
-    from surveys.selectors_stats import round_ratings_frame, study_scales
+    from surveys.selectors.ratings import round_ratings_frame, study_scales
     from surveys.services.aggregation import round_aggregate
     from surveys.stats import consensus_verdicts, item_statistics, parse_consensus_rule
 

@@ -107,7 +107,7 @@ def _build() -> tuple[object, int]:
 
 
 def _time(study: object, name: str) -> tuple[list[float], int]:
-    from surveys.selectors_reports import report_file
+    from surveys.services.reports import report_file
 
     runs, size = [], 0
     for _ in range(RUNS):

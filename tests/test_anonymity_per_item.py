@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 
 from surveys.models import ItemStatistic, Panelist, Round, Study
 from surveys.reports.formats import render
-from surveys.selectors_reports import report_data
+from surveys.selectors.reports import report_data
 from surveys.services.aggregation import round_aggregate
 from surveys.services.rounds import round_close, round_create, round_next, round_open
 from tests.factories import answer_round, consented_panel

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from surveys.models import Panelist, Study
 from surveys.reports.formats import render
-from surveys.selectors_reports import report_data
+from surveys.selectors.reports import report_data
 from surveys.services.panel import panelist_create, panelist_token_rotate
 from surveys.services.rounds import round_create, round_open
 from surveys.services.study_backup import study_backup_yaml

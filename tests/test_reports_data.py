@@ -9,7 +9,7 @@ import pytest
 
 from surveys.models import Item, ItemStatistic, Panelist, Round, Study
 from surveys.reports.panel import POOLED
-from surveys.selectors_reports import report_data
+from surveys.selectors.reports import report_data
 from surveys.services.aggregation import round_aggregate
 from surveys.services.rounds import item_reword, round_close, round_create, round_next, round_open
 from surveys.services.study_files import study_import

@@ -21,7 +21,7 @@ from surveys.reports.formats import render
 from surveys.reports.html import fmt_num, fmt_pct, render_report_html
 from surveys.reports.safety import spreadsheet_cell
 from surveys.reports.xlsx import SHEETS
-from surveys.selectors_reports import report_data
+from surveys.selectors.reports import report_data
 from tests.factories import answer_round, consented_panel
 from tests.test_reports_data import HEADLINE, TwoRounds, build_two_rounds
 

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from surveys.models import AuditEvent, Ballot, Item, ItemStatistic, Panelist, Rating, Round, RoundStatistic, Study
 from surveys.reports.formats import render
-from surveys.selectors_facilitator import study_dashboard
-from surveys.selectors_reports import report_data
+from surveys.selectors.facilitator import study_dashboard
+from surveys.selectors.reports import report_data
 from surveys.services.aggregation import round_aggregate
 from surveys.services.panel_roster import panelist_revoke
 from surveys.services.round_items import round_item_drop

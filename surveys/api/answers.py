@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from surveys.answer_fields import field_name, open_field_name, rationale_field_name
 from surveys.api.errors import Fields, Invalid
-from surveys.api.reads import BallotView
-from surveys.services.ballots import RatingInput, field_name, rationale_field_name
-from surveys.services.experts import open_field_name
+from surveys.selectors.expert_api import BallotView
+from surveys.services.ballots import RatingInput
 
 
 @dataclass

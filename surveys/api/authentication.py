@@ -21,9 +21,9 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from surveys import selectors_expert
 from surveys.models import Panelist
 from surveys.ratelimit import token_guess_limit
+from surveys.selectors import expert as selectors_expert
 from surveys.services.api_tokens import api_token_check
 
 KEYWORD = "Bearer"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.db.models import Q
 
@@ -57,6 +59,18 @@ class ItemStatistic(models.Model):
     delta_cv = models.FloatField(null=True)
     is_stable = models.BooleanField(null=True)
     computed_at = models.DateTimeField()
+
+    #: The stability figures stored above, in report order: the one list the aggregation writes and
+    #: every report reads (surveys.stats.stability's frame has more columns, e.g. each criterion).
+    STABILITY_COLUMNS: ClassVar[tuple[str, ...]] = (
+        "n_paired",
+        "wilcoxon_p",
+        "kappa_qw",
+        "pct_unchanged",
+        "scheibe_pct_change",
+        "delta_cv",
+        "is_stable",
+    )
 
     class Meta:
         ordering = ["round", "round_item__order", "dimension__order", "group"]

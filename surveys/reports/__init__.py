@@ -1,6 +1,6 @@
 """Consensus reports: one data model (:mod:`.data`) rendered as HTML, PDF, XLSX, CSV and JSON.
 
-- :mod:`.source`: the plain rows a report is built from (read by ``surveys.selectors_reports``);
+- :mod:`.source`: the plain rows a report is built from (read by ``surveys.selectors.reports``);
 - :mod:`.data`: :class:`~.data.ReportData` and its pure builder, with :mod:`.lineage`,
   :mod:`.sections` (statistics, convergence, shifts, divergence), :mod:`.panel` (composition,
   attrition, raw ratings; small groups pooled) and :mod:`.methods` (the CREDES appendix);

@@ -2,7 +2,7 @@
 
 HTML, PDF, XLSX, CSV and JSON all read the same :class:`ReportData`, so their numbers agree by
 construction. :func:`build_report_data` is pure: it turns a :class:`~.source.ReportSource` (plain
-rows, read by :func:`surveys.selectors_reports.report_source`) into frames and small frozen
+rows, read by :func:`surveys.selectors.reports.report_source`) into frames and small frozen
 dataclasses, without touching the database.
 
 What it holds follows the issue "Consensus reports" and the CREDES reporting items (Jünger S,
@@ -21,11 +21,11 @@ from typing import Any
 
 import pandas as pd
 
+from surveys.lineage import Lineage, build_lineages, lineage_root_ids
 from surveys.stats import participation
 
 from . import methods as methods_
 from . import panel, sections
-from .lineage import Lineage, build_lineages, lineage_root_ids
 from .source import ReportSource, Row
 
 AGGREGATED = "aggregated"

@@ -20,8 +20,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from surveys.lineage import Lineage
+
 from .data import DimensionInfo, ReportData
-from .lineage import Lineage
 from .methods import CHANGE_LABELS, change_counts
 from .sections import latest_divergence, verdict_label
 

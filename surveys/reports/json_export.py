@@ -20,8 +20,9 @@ from typing import Any
 
 import pandas as pd
 
+from surveys.lineage import Lineage
+
 from .data import ReportData
-from .lineage import Lineage
 from .sections import STABILITY_COLUMNS, STAT_COLUMNS
 
 FORMAT = "delphi-report/1"

@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence, Set
 
 import pandas as pd
 
+from surveys.lineage import Lineage
 from surveys.stats.participation import WITHDRAWN, RoundParticipation, by_group
 
-from .lineage import Lineage
 from .source import Row
 
 NO_GROUP = "No group"

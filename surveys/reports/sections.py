@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from surveys.models.statistics import ItemStatistic
 from surveys.stats import is_shown, round_summary
 
 from .source import Row
@@ -24,15 +25,7 @@ STAT_COLUMNS = [
     "n", "abstentions", "mean", "sd", "median", "q1", "q3", "iqr", "pct_agree", "pct_disagree", "cv",
     "weighted_median", "median_band", "p30", "p70", "ipr", "iprcp", "ai", "ipras", "rand_disagreement", "verdict",
 ]  # fmt: skip
-STABILITY_COLUMNS = [
-    "n_paired",
-    "wilcoxon_p",
-    "kappa_qw",
-    "pct_unchanged",
-    "scheibe_pct_change",
-    "delta_cv",
-    "is_stable",
-]
+STABILITY_COLUMNS = list(ItemStatistic.STABILITY_COLUMNS)
 STATISTICS_COLUMNS = [*KEY_COLUMNS, *STAT_COLUMNS, *STABILITY_COLUMNS, "distribution"]
 TEXT_STATISTICS = ("median_band", "verdict")
 VERDICT_LABELS = {"in": "Consensus in", "out": "Consensus out", "none": "No consensus", "": "No verdict"}

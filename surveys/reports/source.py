@@ -1,6 +1,6 @@
 """What a report is built from: plain rows read from the database, no Django objects.
 
-:func:`surveys.selectors_reports.report_source` fills a :class:`ReportSource` with a constant number
+:func:`surveys.selectors.reports.report_source` fills a :class:`ReportSource` with a constant number
 of queries; :func:`surveys.reports.data.build_report_data` turns it into a
 :class:`~surveys.reports.data.ReportData`. Keeping the rows plain lets the builder be tested, and
 run from a notebook, without a database.

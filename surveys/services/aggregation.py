@@ -17,8 +17,7 @@ from django.utils import timezone
 
 from surveys.errors import DomainError
 from surveys.models import ItemStatistic, Round, RoundStatistic
-from surveys.reports.sections import STABILITY_COLUMNS
-from surveys.selectors_stats import round_items_by_root, round_participation, round_ratings_frame, study_scales
+from surveys.selectors.ratings import round_items_by_root, round_participation, round_ratings_frame, study_scales
 from surveys.services.audit import audit_record
 from surveys.stats import (
     apmo,
@@ -35,7 +34,7 @@ STAT_FIELDS = (
     "n", "abstentions", "mean", "sd", "median", "q1", "q3", "iqr", "pct_agree", "pct_disagree", "distribution",
     "cv", "weighted_median", "median_band", "p30", "p70", "ipr", "iprcp", "ai", "ipras", "rand_disagreement",
 )  # fmt: skip
-STABILITY_FIELDS = tuple(STABILITY_COLUMNS)  # the stability figures an ItemStatistic stores
+STABILITY_FIELDS = ItemStatistic.STABILITY_COLUMNS  # the stability figures an ItemStatistic stores
 
 
 def _clean(value: Any) -> Any:

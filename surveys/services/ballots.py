@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from surveys.answer_fields import field_name, rationale_field_name
 from surveys.deadlines import is_past, moment_format
 from surveys.errors import DomainError, RatingError
 from surveys.models import Ballot, Dimension, Panelist, Rating, RatingRevision, Round, RoundItem, Study, Suggestion
@@ -40,14 +41,6 @@ class BallotRefused(RatingError):
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = errors
         super().__init__("; ".join(errors.values()))
-
-
-def field_name(round_item_id: int, dimension_key: str) -> str:
-    return f"r{round_item_id}-{dimension_key}"
-
-
-def rationale_field_name(round_item_id: int) -> str:
-    return f"rationale-{round_item_id}"
 
 
 def locked_open_round(round_id: int) -> Round:
@@ -247,7 +240,7 @@ def items_missing_reason(ballot: Ballot) -> dict[int, str]:
     Only an IQR the expert was shown counts (the previous round's whole-panel statistic with at least
     ``min_group_size`` valid ratings); "can't answer" is never outside.
     """
-    from surveys.selectors_expert import previous_iqr  # a read; imported here to keep services importable early
+    from surveys.selectors.feedback import previous_iqr  # a read; imported here to keep services importable early
 
     bands = previous_iqr(ballot.round)
     if not bands:

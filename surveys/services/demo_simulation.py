@@ -29,7 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from surveys.models import Panelist, Rating, Round, Study
-from surveys.selectors_stats import lineage_roots
+from surveys.selectors.ratings import lineage_roots
 from surveys.services.ballots import RatingInput, ballot_save, ballot_submit
 from surveys.services.rounds import round_close, round_create, round_next, round_open
 

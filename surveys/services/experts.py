@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from django.db import transaction
 from django.utils import timezone
 
+from surveys.answer_fields import open_field_name
 from surveys.errors import DomainError
 from surveys.models import Ballot, Item, Panelist, Round, RoundItem, Suggestion
 from surveys.models.panel import UNUSABLE
@@ -26,10 +27,6 @@ OPEN_ANSWER_MAX_LENGTH = 4000  # Suggestion.text's limit
 BACKGROUND_MAX_LENGTH = 2000  # Panelist.background
 YEARS_MAX = 80  # the panelist_years_experience_sane constraint
 EXPERTISE_SCALE = (1, 5)
-
-
-def open_field_name(round_item_id: int) -> str:
-    return f"open-{round_item_id}"
 
 
 def _usable(panelist: Panelist) -> Panelist:

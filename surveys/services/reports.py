@@ -20,14 +20,20 @@ from django.utils import timezone
 
 from surveys.errors import DomainError
 from surveys.models import ReportJob, Study
-from surveys.reports.formats import FORMATS
-from surveys.selectors_reports import report_changed_at, report_file
+from surveys.reports.formats import FORMATS, render
+from surveys.selectors.reports import report_changed_at, report_data
 
 logger = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=30)
 PENDING = (ReportJob.Status.QUEUED, ReportJob.Status.RUNNING)
 ERROR_MAX_LENGTH = 2000
+
+
+def report_file(study: Study, format: str) -> bytes:
+    """The report of ``study`` rendered as ``format`` (a key of ``FORMATS``); the raw ratings are read
+    only for the formats that list them."""
+    return render(report_data(study, with_ratings=FORMATS[format].needs_ratings), format)
 
 
 def report_request(

@@ -13,7 +13,7 @@ from django.db.models import Max
 
 from surveys.errors import DomainError
 from surveys.models import Item, Round, RoundItem
-from surveys.selectors_stats import lineage_roots
+from surveys.selectors.ratings import lineage_roots
 from surveys.services.audit import audit_record
 
 CODE_MAX_LENGTH = 16

@@ -37,7 +37,7 @@ from .influence import INFLUENCE_COLUMNS, influence, influence_summary
 from .kendall import KendallW, kendalls_w, kendalls_w_from_ratings
 from .rand_ucla import RandUcla, rand_ucla
 from .scale import Scale
-from .stability import STABILITY_COLUMNS, quadratic_kappa, stability
+from .stability import STABILITY_TABLE_COLUMNS, quadratic_kappa, stability
 from .stopping import StopDecision, StoppingRule, evaluate_stopping, parse_stopping_rule, stopping_rule_to_data
 from .summary import RoundSummary, round_summary
 from .themes import SIDES, THEME_COLUMNS, argument_themes, embeddings_available, rationale_sides, theme_members
@@ -52,7 +52,7 @@ __all__ = [
     "GROUP_DIFFERENCE_COLUMNS",
     "INFLUENCE_COLUMNS",
     "SIDES",
-    "STABILITY_COLUMNS",
+    "STABILITY_TABLE_COLUMNS",
     "STATISTIC_COLUMNS",
     "THEME_COLUMNS",
     "TRENDS",

@@ -61,7 +61,7 @@ from .frame import DENSE_RANGE_FACTOR, EncodedRatings, encode_ratings
 from .scale import Scale
 from .wilcoxon import wilcoxon_p_from_tables
 
-STABILITY_COLUMNS = [
+STABILITY_TABLE_COLUMNS = [
     "item",
     "dimension",
     "n_paired",
@@ -102,7 +102,7 @@ def stability(
     after = encode_ratings(current, scales)
     if not len(after):
         encode_ratings(previous, scales)  # still refuse a bad previous round
-        return pd.DataFrame({column: [] for column in STABILITY_COLUMNS})
+        return pd.DataFrame({column: [] for column in STABILITY_TABLE_COLUMNS})
     labels = _Labels(after.panelist_labels, after.item_labels, after.dimension_labels)
     dimension_scales = [scales[key] for key in labels.dimensions]
     width = max(scale.size for scale in dimension_scales)
@@ -133,7 +133,7 @@ def stability(
     table = pd.concat(parts, ignore_index=True).sort_values("order", kind="stable")
     thresholds = {"alpha": alpha, "scheibe_threshold": scheibe_threshold, "kappa_threshold": kappa_threshold}
     _verdicts(table, min_pairs=min_pairs, **thresholds)
-    return table[STABILITY_COLUMNS].reset_index(drop=True)
+    return table[STABILITY_TABLE_COLUMNS].reset_index(drop=True)
 
 
 @dataclass(frozen=True)

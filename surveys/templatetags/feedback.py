@@ -9,7 +9,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from surveys.selectors_expert import Feedback
+from surveys.selectors.feedback import Feedback
 
 register = template.Library()
 

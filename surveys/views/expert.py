@@ -18,13 +18,14 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from surveys import selectors_expert as reads
 from surveys.errors import DomainError
 from surveys.forms.profile import ProfileForm
-from surveys.forms.questionnaire import parse_answers, questionnaire_view
+from surveys.forms.questionnaire import parse_answers
 from surveys.models import Ballot, Panelist, Round, Study
 from surveys.models.ballots import RATIONALE_MAX_LENGTH
 from surveys.ratelimit import token_guess_limit
+from surveys.selectors import expert as reads
+from surveys.selectors.questionnaire import questionnaire_view
 from surveys.services import experts, withdrawal
 from surveys.services.ballots import BallotRefused, ballot_reopen, ballot_start, ballot_submit, items_missing_reason
 from surveys.services.rounds import round_close_if_due
@@ -32,7 +33,7 @@ from surveys.views.pages import wants_json
 
 SESSION_KEY = "delphi_panelist_id"
 SUBMIT, SUBMIT_ANYWAY = "submit", "submit-anyway"  # the questionnaire's submit buttons (``action``)
-#: The fingerprint of the link that opened the session (``selectors_expert.link_fingerprint``).
+#: The fingerprint of the link that opened the session (``surveys.selectors.expert.link_fingerprint``).
 SESSION_LINK_KEY = "delphi_link"
 
 View = Callable[..., HttpResponse]

@@ -11,13 +11,12 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
-from surveys import selectors
 from surveys.api.errors import Fields, error_body
 from surveys.models.ballots import RATIONALE_MAX_LENGTH
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "surveys/home.html", {"studies": selectors.study_list_public()})
+    return render(request, "surveys/home.html")
 
 
 def _database_ok() -> bool:

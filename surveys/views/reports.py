@@ -20,7 +20,7 @@ from surveys.errors import DomainError
 from surveys.models import ReportJob, Study
 from surveys.reports.formats import FORMATS
 from surveys.reports.html import report_context
-from surveys.selectors_reports import report_data, report_jobs_latest, report_study_by_slug
+from surveys.selectors.reports import report_data, report_jobs_latest, report_study_by_slug
 from surveys.services.reports import PENDING, report_request
 
 DOWNLOAD_FORMATS = ("pdf", "xlsx", "csv", "json", "html")

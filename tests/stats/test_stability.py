@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as scipy_stats
 
-from surveys.stats import STABILITY_COLUMNS, Scale, quadratic_kappa, stability
+from surveys.stats import STABILITY_TABLE_COLUMNS, Scale, quadratic_kappa, stability
 
 from .frames import SCALES, ratings_frame
 
@@ -178,7 +178,7 @@ def test_stability_is_per_item_and_dimension_sorted() -> None:
 
     table = stability(previous, current, SCALES)
 
-    assert list(table.columns) == STABILITY_COLUMNS
+    assert list(table.columns) == STABILITY_TABLE_COLUMNS
     assert list(zip(table["item"], table["dimension"], strict=True)) == [
         ("C1", "agreement"),
         ("C1", "feasibility"),
@@ -191,7 +191,7 @@ def test_rounds_without_ratings_give_an_empty_table() -> None:
 
     table = stability(empty, empty, SCALES)
 
-    assert table.empty and list(table.columns) == STABILITY_COLUMNS
+    assert table.empty and list(table.columns) == STABILITY_TABLE_COLUMNS
 
 
 def test_a_swap_of_every_rating_is_not_stable_though_the_distribution_did_not_change() -> None:

@@ -8,10 +8,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from surveys.api.fields import SMALLINT, FiniteFloatField
-from surveys.api.reads import BallotView
 from surveys.api.serializers.studies import DimensionSerializer, SectionSerializer
 from surveys.models import Ballot, Round, Study
 from surveys.models.ballots import RATIONALE_MAX_LENGTH
+from surveys.selectors.expert_api import BallotView
 from surveys.services.experts import BACKGROUND_MAX_LENGTH, EXPERTISE_SCALE, OPEN_ANSWER_MAX_LENGTH, YEARS_MAX
 
 ANSWERS_MAX = 2000

@@ -16,8 +16,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from surveys import selectors_expert
-from surveys.api import reads
 from surveys.api.answers import answers_from, submit_refused
 from surveys.api.authentication import ExpertTokenAuthentication
 from surveys.api.errors import Invalid
@@ -33,6 +31,8 @@ from surveys.api.serializers.expert import (
 from surveys.api.throttling import ExpertRateThrottle
 from surveys.api.views.base import valid
 from surveys.models import Panelist, Round
+from surveys.selectors import expert as selectors_expert
+from surveys.selectors import expert_api as reads
 from surveys.services import experts
 from surveys.services.ballots import BallotRefused, ballot_reopen, ballot_submit
 from surveys.services.rounds import round_close_if_due

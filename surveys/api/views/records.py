@@ -30,7 +30,7 @@ from surveys.api.serializers.studies import ItemSerializer
 from surveys.api.views.base import StudyScopedViewSet, valid
 from surveys.models import AuditEvent, DeliveryLog, Dimension, ReportJob, Round, Section, Suggestion
 from surveys.reports.formats import FORMATS
-from surveys.selectors_facilitator import message_templates
+from surveys.selectors.facilitator import message_templates
 from surveys.services import suggestions
 from surveys.services.message_templates import MessageTemplateInvalid, message_template_reset, message_template_save
 from surveys.services.reports import report_request

@@ -9,7 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from surveys.reports.formats import FORMATS
-from surveys.selectors_reports import report_file, report_study_by_slug
+from surveys.selectors.reports import report_study_by_slug
+from surveys.services.reports import report_file
 
 
 class Command(BaseCommand):

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 
 from surveys.models import Round, Study
-from surveys.selectors_facilitator import facilitator_round, facilitator_study
+from surveys.selectors.facilitator import facilitator_round, facilitator_study
 from surveys.views.expert import SESSION_KEY as EXPERT_SESSION_KEY
 
 View = Callable[..., HttpResponse]

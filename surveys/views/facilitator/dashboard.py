@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from surveys.deadlines import deadline_notice, is_past
-from surveys.selectors_facilitator import facilitator_studies, study_dashboard
+from surveys.selectors.facilitator import facilitator_studies, study_dashboard
 from surveys.services.rounds import round_close_if_due
 
 from .access import staff_required, study_or_404

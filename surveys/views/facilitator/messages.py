@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from surveys.errors import DomainError
 from surveys.models import DeliveryLog
-from surveys.selectors_facilitator import message_templates
+from surveys.selectors.facilitator import message_templates
 from surveys.services.message_templates import (
     ALLOWED_FILTERS,
     ALLOWED_TAGS,

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from surveys.errors import DomainError
 from surveys.models import Panelist, Study
-from surveys.selectors_facilitator import panel_list
+from surveys.selectors.facilitator import panel_list
 from surveys.services import panel_roster, withdrawal
 from surveys.services.mail import expert_link
 from surveys.services.panel_import import PanelImportError, PanelRow, panel_import, panel_import_preview

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from surveys.errors import DomainError
 from surveys.models import Item, Round, Suggestion
-from surveys.selectors_facilitator import round_preparation
+from surveys.selectors.preparation import round_preparation
 from surveys.services import round_items, suggestions
 
 from .access import acting, round_or_404, staff_required, study_or_404

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from django.db import connections
 
+from surveys.lineage import lineage_roots_from_parents
 from surveys.models import Ballot, Dimension, Item, Panelist, Rating, Round, RoundItem, Study
-from surveys.reports.lineage import lineage_roots_from_parents
 from surveys.stats import Scale
 from surveys.stats.participation import RoundParticipation, RoundSpan, members_from_rows, participation
 

@@ -26,7 +26,6 @@ from surveys.models import (
     Study,
 )
 from surveys.reports.data import ReportData, build_report_data
-from surveys.reports.formats import FORMATS, render
 from surveys.reports.source import AUDIT_ACTIONS, PANELIST_FIELDS, ReportSource
 
 STUDY_FIELDS = (
@@ -118,12 +117,6 @@ def report_source(study: Study, *, with_ratings: bool = False) -> ReportSource:
 def report_data(study: Study, *, with_ratings: bool = False) -> ReportData:
     """The report of ``study``: its rows read once, then built into one :class:`ReportData`."""
     return build_report_data(report_source(study, with_ratings=with_ratings))
-
-
-def report_file(study: Study, format: str) -> bytes:
-    """The report of ``study`` rendered as ``format`` (a key of ``FORMATS``); the raw ratings are read
-    only for the formats that list them."""
-    return render(report_data(study, with_ratings=FORMATS[format].needs_ratings), format)
 
 
 def report_study_by_slug(slug: str) -> Study | None:

@@ -1,4 +1,6 @@
-"""Reads for the facilitator's pages: the study dashboard, round preparation and the panel.
+"""Reads for the facilitator's pages: the study dashboard, the panel and the message templates.
+
+Round preparation is read in :mod:`.preparation`.
 
 Facilitators see everything about participation, including names and small groups (the
 ``min_group_size`` suppression protects experts from report readers, not from the facilitator),
@@ -19,23 +21,19 @@ from surveys.models import (
     AuditEvent,
     Ballot,
     DeliveryLog,
-    Dimension,
-    Item,
     ItemStatistic,
     MessageTemplate,
     Panelist,
     Round,
-    RoundItem,
     RoundStatistic,
-    Section,
     Study,
     Suggestion,
 )
 from surveys.models.messages import DEFAULT_MESSAGES
 from surveys.models.panel import UNUSABLE
-from surveys.selectors_stats import MEMBER_FIELDS, lineage_roots
-from surveys.stats import item_decision
 from surveys.stats.participation import RoundParticipation, RoundSpan, by_group, members_from_rows, participation
+
+from .ratings import MEMBER_FIELDS
 
 AUDIT_SHOWN = 15
 NO_GROUP = "(no group)"
@@ -181,100 +179,6 @@ def study_dashboard(study: Study) -> Dashboard:
         n_panel=sum(1 for m in members_from_rows(panelists) if m.on_panel_at(None)),
         n_suggestions=Suggestion.objects.filter(study=study, status=Suggestion.Status.NEW).count(),
         actions=_actions(current),
-    )
-
-
-# --- round preparation -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VerdictLine:
-    """One dimension's result for an item in the previous round."""
-
-    dimension: str
-    verdict: str
-    median: float | None
-    iqr: float | None
-    pct_agree: float | None
-    n: int
-
-
-@dataclass
-class PreparedItem:
-    item: Item
-    replaces_code: str
-    previous: list[VerdictLine]
-    decision: str = ""  # for items left out: "in", "out", "mixed", or "" (dropped without consensus)
-
-
-@dataclass
-class Preparation:
-    round: Round
-    previous_round: Round | None
-    items: list[PreparedItem]
-    left_out: list[PreparedItem]
-    suggestions: list[Suggestion]
-    sections: list[Section]
-    dimensions: list[Dimension]
-    kinds: list[tuple[str, str]]
-
-
-def round_preparation(round_: Round) -> Preparation:
-    """A draft round's items with their previous results, what was left out, and the suggestions."""
-    study = round_.study
-    roots = lineage_roots(study)
-    previous = (
-        Round.objects.filter(study=study, number__lt=round_.number).select_related("study").order_by("-number").first()
-    )
-    results: dict[int, list[VerdictLine]] = defaultdict(list)
-    previous_items: list[Item] = []
-    if previous is not None:
-        for stat in (
-            ItemStatistic.objects.filter(round=previous, group="", dimension__is_consensus_dimension=True)
-            .select_related("dimension")
-            .order_by("round_item__order", "dimension__order")
-        ):
-            results[stat.round_item_id].append(
-                VerdictLine(stat.dimension.label, stat.verdict, stat.median, stat.iqr, stat.pct_agree, stat.n)
-            )
-        previous_round_items = list(previous.round_items.select_related("item").order_by("order"))
-        by_root = {roots.get(ri.item_id): results.get(ri.pk, []) for ri in previous_round_items}
-        previous_items = [ri.item for ri in previous_round_items]
-    else:
-        by_root = {}
-    current = list(
-        RoundItem.objects.filter(round=round_).select_related("item__section", "item__replaces").order_by("order")
-    )
-    present = {roots.get(ri.item_id) for ri in current}
-    items = [
-        PreparedItem(
-            item=ri.item,
-            replaces_code=ri.item.replaces.code if ri.item.replaces_id else "",  # type: ignore[union-attr]
-            previous=by_root.get(roots.get(ri.item_id), []),
-        )
-        for ri in current
-    ]
-    left_out = []
-    for item in previous_items:
-        if roots.get(item.pk) in present or item.is_open:
-            continue
-        lines = by_root.get(roots.get(item.pk), [])
-        decision = item_decision(line.verdict for line in lines)
-        left_out.append(PreparedItem(item=item, replaces_code="", previous=lines, decision=decision))
-    suggestions = list(
-        Suggestion.objects.filter(study=study, status=Suggestion.Status.NEW)
-        .select_related("target_item", "prompt_item")
-        .order_by("created_at")
-    )
-    return Preparation(
-        round=round_,
-        previous_round=previous,
-        items=items,
-        left_out=left_out,
-        suggestions=suggestions,
-        sections=list(Section.objects.filter(study=study).order_by("order")),
-        dimensions=list(Dimension.objects.filter(study=study).order_by("order")),
-        kinds=[(value, label) for value, label in Item.Kind.choices if value != Item.Kind.OPEN],
     )
 
 

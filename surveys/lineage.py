@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from .source import Row
+Row = Mapping[str, Any]  # one plain row, as surveys.reports.source gives them
 
 LINEAGE_ARROW = " → "
 

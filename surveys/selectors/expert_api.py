@@ -1,6 +1,6 @@
-"""Reads for the expert endpoints: the expert's ballot in the current round, and their feedback.
+"""Reads for the expert endpoints of the API: the expert's ballot in the current round, and their feedback.
 
-Built on ``surveys.selectors_expert`` (the same reads as the expert's pages), in a fixed number of
+The same reads as the expert's pages (:mod:`.expert`, :mod:`.feedback`), in a fixed number of
 queries whatever the number of items. Nothing here reads another expert's ratings or anyone's name
 or email: feedback is the whole panel's statistics and others' rationales as text only.
 """
@@ -13,9 +13,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from surveys import selectors_expert
 from surveys.models import Ballot, Panelist, Rating, Round, RoundItem
 from surveys.stats import is_shown
+
+from .expert import ballot_in_round, ballot_progress, open_answers
+from .feedback import Feedback, panel_feedback
 
 
 @dataclass
@@ -67,10 +69,10 @@ def round_items(round_: Round) -> list[RoundItem]:
 
 def ballot_view(panelist: Panelist, round_: Round) -> BallotView:
     items = round_items(round_)
-    ballot = selectors_expert.ballot_in_round(panelist, round_)
+    ballot = ballot_in_round(panelist, round_)
     ratings = list(ballot.ratings.select_related("dimension")) if ballot is not None else []
-    answered, total = selectors_expert.ballot_progress(ballot) if ballot is not None else (0, len(items))
-    answers = selectors_expert.open_answers(round_, panelist, {ri.item_id: ri.pk for ri in items})
+    answered, total = ballot_progress(ballot) if ballot is not None else (0, len(items))
+    answers = open_answers(round_, panelist, {ri.item_id: ri.pk for ri in items})
     return BallotView(
         round=round_, ballot=ballot, round_items=items, ratings=ratings,
         open_answers=answers, answered=answered, total=total,
@@ -89,7 +91,7 @@ class FeedbackView:
     rationales: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _cell(code: str, feedback: selectors_expert.Feedback, min_group_size: int) -> dict[str, Any]:
+def _cell(code: str, feedback: Feedback, min_group_size: int) -> dict[str, Any]:
     stat = feedback.statistic
     shown = feedback.is_shown and bool(is_shown(stat.n, min_group_size=min_group_size))  # checked again
     values = {name: getattr(stat, name) if shown else None for name in ("n", "median", "q1", "q3", "iqr")}
@@ -106,7 +108,7 @@ def _cell(code: str, feedback: selectors_expert.Feedback, min_group_size: int) -
 
 
 def feedback_view(panelist: Panelist, round_: Round) -> FeedbackView:
-    feedback = selectors_expert.panel_feedback(round_, panelist)
+    feedback = panel_feedback(round_, panelist)
     codes = dict(RoundItem.objects.filter(round=round_).values_list("pk", "item__code"))
     cells = sorted(
         feedback.cells.items(), key=lambda pair: (codes.get(pair[0][0], ""), pair[1].statistic.dimension.order)

@@ -1,0 +1,166 @@
+"""Controlled feedback: what the panel said before, as an expert may see it.
+
+From round 2 on, the previous round's whole-panel statistics of each item's lineage; in live mode the
+round's own running statistics. A statistic with fewer than ``min_group_size`` valid ratings is
+withheld (``surveys.stats.is_shown``), and others' rationales are text only. Fixed query counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from surveys.models import Ballot, ItemStatistic, Panelist, Rating, Round, RoundItem
+from surveys.stats import is_shown
+
+from .ratings import lineage_roots
+
+
+def previous_round(round_: Round) -> Round | None:
+    """The latest earlier round that has closed: its statistics are what the panel said before."""
+    return (
+        Round.objects.filter(
+            study_id=round_.study_id,
+            number__lt=round_.number,
+            status__in=[Round.Status.CLOSED, Round.Status.AGGREGATED],
+        )
+        .order_by("-number")
+        .first()
+    )
+
+
+def lineage_map(round_: Round, earlier: Round) -> dict[int, int]:
+    """This round's item id -> the earlier round's round item of the same lineage (``Item.replaces``)."""
+    roots = lineage_roots(round_.study)
+    earlier_by_root = {
+        roots[item_id]: pk for pk, item_id in RoundItem.objects.filter(round=earlier).values_list("pk", "item_id")
+    }
+    return {item_id: earlier_by_root[root] for item_id, root in roots.items() if root in earlier_by_root}
+
+
+@dataclass
+class Feedback:
+    """What the panel said about one item on one dimension, as shown to an expert."""
+
+    statistic: ItemStatistic
+    round_number: int
+    is_live: bool
+    is_shown: bool  # at least min_group_size valid ratings; otherwise nothing but that fact is shown
+    own_previous: int | None = None
+    has_own_previous: bool = False
+
+    @property
+    def distribution(self) -> list[tuple[int, int]]:
+        d = self.statistic.dimension
+        counts = self.statistic.distribution or {}
+        return [(point, int(counts.get(str(point), 0))) for point in range(d.scale_min, d.scale_max + 1)]
+
+
+@dataclass
+class PanelFeedback:
+    """Feedback for a whole round, keyed by this round's round item id."""
+
+    round_number: int | None = None
+    is_live: bool = False
+    cells: dict[tuple[int, int], Feedback] = field(default_factory=dict)  # (round item id, dimension id)
+    rationales: dict[int, list[str]] = field(default_factory=dict)
+    hidden_live: bool = False  # live mode, but too few answers so far
+
+
+def _lineage_ids(round_: Round, earlier: Round, current: dict[int, int]) -> dict[int, int]:
+    """This round's round item id -> the earlier round's round item id of the same lineage."""
+    lineage = lineage_map(round_, earlier)
+    return {pk: lineage[item_id] for pk, item_id in current.items() if item_id in lineage}
+
+
+def _statistics(source: Round, source_ids: dict[int, int]) -> dict[int, list[ItemStatistic]]:
+    rows = ItemStatistic.objects.filter(round=source, group="", round_item_id__in=set(source_ids.values()))
+    by_round_item: dict[int, list[ItemStatistic]] = {}
+    for stat in rows.select_related("dimension").order_by("dimension__order"):
+        by_round_item.setdefault(stat.round_item_id, []).append(stat)
+    return by_round_item
+
+
+def _own_previous(earlier: Round, panelist: Panelist, ids: dict[int, int]) -> dict[tuple[int, int], int | None]:
+    """The panelist's submitted ratings of the earlier round, keyed by this round's (round item, dimension)."""
+    mine = Rating.objects.filter(
+        ballot__round=earlier, ballot__panelist=panelist, ballot__status=Ballot.Status.SUBMITTED
+    ).values_list("round_item_id", "dimension_id", "value")
+    by_source: dict[int, dict[int, int | None]] = {}
+    for round_item_id, dimension_id, value in mine:
+        by_source.setdefault(round_item_id, {})[dimension_id] = value
+    return {(pk, dim): value for pk, src in ids.items() for dim, value in by_source.get(src, {}).items()}
+
+
+def _others_rationales(source: Round, panelist: Panelist) -> dict[int, list[str]]:
+    """Submitted rationales of everyone but ``panelist``: text only, sorted, so order tells nothing of who."""
+    rows = (
+        Rating.objects.filter(ballot__round=source, ballot__status=Ballot.Status.SUBMITTED)
+        .exclude(ballot__panelist=panelist)
+        .exclude(rationale="")
+        .values_list("round_item_id", "ballot_id", "rationale")
+    )
+    seen: dict[int, set[tuple[int, str]]] = {}
+    for round_item_id, ballot_id, text in rows:
+        if text.strip():
+            seen.setdefault(round_item_id, set()).add((ballot_id, text.strip()))
+    return {ri: sorted((t for _, t in pairs), key=str.casefold) for ri, pairs in seen.items()}
+
+
+def panel_feedback(round_: Round, panelist: Panelist) -> PanelFeedback:
+    """Controlled feedback for ``round_``: the previous round's whole-panel statistics of each item's
+    lineage (from round 2 on), or in live mode the round's own running statistics. Either way a
+    statistic with fewer than ``min_group_size`` valid ratings is withheld. Fixed query count."""
+    earlier = previous_round(round_)
+    live = round_.is_live_feedback and round_.status == Round.Status.OPEN
+    source = round_ if live else earlier
+    if source is None:
+        return PanelFeedback()
+    current = dict(RoundItem.objects.filter(round=round_).values_list("pk", "item_id"))
+    earlier_ids = _lineage_ids(round_, earlier, current) if earlier is not None else {}
+    source_ids = {pk: pk for pk in current} if live else earlier_ids
+    own = _own_previous(earlier, panelist, earlier_ids) if earlier is not None else {}
+    stats = _statistics(source, source_ids)
+    minimum = round_.study.min_group_size
+    result = PanelFeedback(round_number=source.number, is_live=live)
+    shown_items: set[int] = set()
+    for pk, src in source_ids.items():
+        for stat in stats.get(src, []):
+            cell = (pk, stat.dimension_id)
+            shown = bool(is_shown(stat.n, min_group_size=minimum))
+            result.cells[cell] = Feedback(
+                statistic=stat,
+                round_number=source.number,
+                is_live=live,
+                is_shown=shown,
+                own_previous=own.get(cell),
+                has_own_previous=cell in own,
+            )
+            if shown:
+                shown_items.add(pk)
+    rationales = _others_rationales(source, panelist) if shown_items else {}
+    result.rationales = {
+        pk: rationales[src] for pk, src in source_ids.items() if pk in shown_items and src in rationales
+    }
+    result.hidden_live = live and not shown_items
+    return result
+
+
+def previous_iqr(round_: Round) -> dict[tuple[int, int], tuple[float, float]]:
+    """(round item id, dimension id) -> the previous round's [q1, q3] the expert was shown.
+
+    Only whole-panel statistics with at least ``min_group_size`` valid ratings count: an IQR that was
+    never shown cannot ask for a reason.
+    """
+    earlier = previous_round(round_)
+    if earlier is None:
+        return {}
+    current = dict(RoundItem.objects.filter(round=round_).values_list("pk", "item_id"))
+    by_source: dict[int, list[int]] = {}
+    for pk, src in _lineage_ids(round_, earlier, current).items():
+        by_source.setdefault(src, []).append(pk)
+    rows = ItemStatistic.objects.filter(  # n__gte: the anonymity rule (surveys.stats.is_shown) in SQL
+        round=earlier, group="", round_item_id__in=by_source, n__gte=round_.study.min_group_size
+    ).values_list("round_item_id", "dimension_id", "q1", "q3")
+    return {
+        (pk, dim): (q1, q3) for src, dim, q1, q3 in rows if q1 is not None and q3 is not None for pk in by_source[src]
+    }

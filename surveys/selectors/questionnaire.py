@@ -1,0 +1,207 @@
+"""The questionnaire page's view of a ballot: stored answers, or a refused post's values, per field.
+
+Built from :class:`.expert.QuestionnaireData` without further queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from surveys.answer_fields import CANT_ANSWER, field_name, open_field_name, rationale_field_name
+from surveys.models import Ballot, Dimension, Item, Rating, Round, RoundItem, Section
+
+from .expert import QuestionnaireData
+from .feedback import Feedback
+
+
+@dataclass
+class ChoiceView:
+    value: str
+    text: str
+    label: str
+    input_id: str
+    is_checked: bool
+    is_in_band: bool = False  # inside the panel's interquartile range
+    is_median: bool = False
+
+
+@dataclass
+class CellView:
+    """One dimension of one item: a fieldset of radio buttons."""
+
+    dimension: Dimension
+    name: str
+    choices: list[ChoiceView]
+    cant_answer: ChoiceView
+    value: str
+    feedback: Feedback | None
+    band: tuple[float, float] | None  # the previous [q1, q3] that asks for a reason
+    error: str = ""
+
+    @property
+    def is_outside(self) -> bool:
+        if self.band is None or not self.value.lstrip("-").isdigit():
+            return False  # not answered, can't answer, or unreadable
+        return not self.band[0] <= int(self.value) <= self.band[1]
+
+
+@dataclass
+class ItemView:
+    round_item: RoundItem
+    item: Item
+    cells: list[CellView]
+    rationale_name: str
+    rationale: str
+    rationale_error: str
+    open_name: str
+    open_text: str
+    open_error: str
+    others: list[str]  # the other experts' rationales, anonymised
+
+    @property
+    def is_answered(self) -> bool:
+        if self.item.is_open:
+            return bool(self.open_text.strip())
+        return bool(self.cells) and all(c.value != "" for c in self.cells)
+
+    @property
+    def asks_reason(self) -> bool:
+        return any(c.band is not None for c in self.cells)
+
+    @property
+    def is_outside(self) -> bool:
+        return any(c.is_outside for c in self.cells)
+
+    @property
+    def has_feedback(self) -> bool:
+        return any(c.feedback is not None for c in self.cells)
+
+
+@dataclass
+class SectionView:
+    section: Section
+    items: list[ItemView]
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for i in self.items if i.is_answered)
+
+
+@dataclass
+class QuestionnaireView:
+    data: QuestionnaireData
+    sections: list[SectionView]
+    errors: dict[str, str]
+    # The expert pressed Submit with items unanswered: the page asks them to confirm (or answer first).
+    is_confirming_submit: bool = False
+
+    @property
+    def answered(self) -> int:
+        return sum(s.answered for s in self.sections)
+
+    @property
+    def unanswered(self) -> list[ItemView]:
+        """The items still unanswered, in page order (what a submission would leave out)."""
+        return [i for s in self.sections for i in s.items if not i.is_answered]
+
+    @property
+    def total(self) -> int:
+        return sum(len(s.items) for s in self.sections)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.data.round.status != Round.Status.OPEN
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.data.ballot.status == Ballot.Status.SUBMITTED
+
+    @property
+    def is_editable(self) -> bool:
+        return not self.is_closed and not self.is_submitted
+
+    @property
+    def reason_rule(self) -> str:
+        return self.data.round.study.outside_iqr_reason
+
+
+def _stored_value(rating: Rating | None) -> str:
+    if rating is None:
+        return ""
+    return CANT_ANSWER if rating.value is None else str(rating.value)
+
+
+def _cell(
+    round_item: RoundItem,
+    dimension: Dimension,
+    data: QuestionnaireData,
+    posted: Mapping[str, str] | None,
+    errors: Mapping[str, str],
+) -> CellView:
+    name = field_name(round_item.pk, dimension.key)
+    value = _stored_value(data.ratings.get((round_item.pk, dimension.pk)))
+    if posted is not None and name in posted:
+        value = posted[name].strip()
+    feedback = data.feedback.cells.get((round_item.pk, dimension.pk))
+    stat = feedback.statistic if feedback is not None and feedback.is_shown else None
+    choices = [
+        ChoiceView(
+            value=str(point),
+            text=str(point),
+            label=dimension.label_for(point),
+            input_id=f"{name}-{point}",
+            is_checked=value == str(point),
+            is_in_band=stat is not None and stat.q1 is not None and stat.q3 is not None and stat.q1 <= point <= stat.q3,
+            is_median=stat is not None and stat.median == point,
+        )
+        for point in dimension.points
+    ]
+    cant = ChoiceView(CANT_ANSWER, "Can't answer", "", f"{name}-{CANT_ANSWER}", value == CANT_ANSWER)
+    return CellView(
+        dimension=dimension,
+        name=name,
+        choices=choices,
+        cant_answer=cant,
+        value=value,
+        feedback=feedback,
+        band=data.reason_bands.get((round_item.pk, dimension.pk)),
+        error=errors.get(name, ""),
+    )
+
+
+def questionnaire_view(
+    data: QuestionnaireData, *, posted: Mapping[str, str] | None = None, errors: Mapping[str, str] | None = None
+) -> QuestionnaireView:
+    """The page's view: stored answers, or the refused post's values so nothing typed is lost."""
+    errors = dict(errors or {})
+    sections: list[SectionView] = []
+    for round_item in data.round_items:
+        item = round_item.item
+        if not sections or sections[-1].section.pk != item.section_id:
+            sections.append(SectionView(section=item.section, items=[]))
+        cells = [_cell(round_item, d, data, posted, errors) for d in item.dimensions.all()]
+        rationale_name = rationale_field_name(round_item.pk)
+        # The item's one rationale: on its first rated dimension (see surveys/services/ballots.py).
+        stored = [data.ratings.get((round_item.pk, d.pk)) for d in item.dimensions.all()]
+        rationale = next((r.rationale for r in stored if r is not None and r.rationale), "")
+        open_name = open_field_name(round_item.pk)
+        open_text = data.open_answers.get(round_item.pk, "")
+        if posted is not None:
+            rationale = posted.get(rationale_name, rationale)
+            open_text = posted.get(open_name, open_text)
+        sections[-1].items.append(
+            ItemView(
+                round_item=round_item,
+                item=item,
+                cells=cells,
+                rationale_name=rationale_name,
+                rationale=rationale,
+                rationale_error=errors.get(rationale_name, ""),
+                open_name=open_name,
+                open_text=open_text,
+                open_error=errors.get(open_name, ""),
+                others=data.feedback.rationales.get(round_item.pk, []),
+            )
+        )
+    return QuestionnaireView(data=data, sections=sections, errors=errors)
