@@ -369,7 +369,8 @@ def test_round_two_shows_the_panels_feedback_for_each_item(client: Client) -> No
     assert '<svg class="chart" role="img" aria-labelledby=' in page and "<title id=" in page
     assert "how many experts chose each rating</caption>" in page
     c1 = s.ri("C1")
-    assert 'data-q1="6.0" data-q3="7.0"' in page
+    assert f'id="r{c1}-agreement-8" value="8" data-outside="1"' in page  # outside round 1's [6, 7]
+    assert f'id="r{c1}-agreement-7" value="7">' in page
     assert f'<label class="point in-band median" for="r{c1}-agreement-7">' in page
 
 
@@ -423,7 +424,7 @@ def test_a_rating_outside_the_iqr_asks_for_a_reason_on_the_page(client: Client) 
 def test_no_reason_is_asked_when_the_study_switches_it_off(client: Client) -> None:
     s = two_rounds(reason="off")
     page = _feedback_page(client, s)
-    assert "reason-prompt" not in page and "data-q1" not in page
+    assert "reason-prompt" not in page and "data-outside" not in page
 
 
 def _rating_value(ballot: Ballot, code: str) -> int | None:

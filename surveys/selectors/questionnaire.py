@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from surveys.answer_fields import CANT_ANSWER, field_name, open_field_name, rationale_field_name
+from surveys.answer_rules import is_outside_band, item_is_answered
 from surveys.models import Ballot, Dimension, Item, Rating, Round, RoundItem, Section
 
 from .expert import QuestionnaireData
@@ -24,6 +25,7 @@ class ChoiceView:
     is_checked: bool
     is_in_band: bool = False  # inside the panel's interquartile range
     is_median: bool = False
+    is_outside: bool = False  # choosing it asks for a reason (outside the band that asks one)
 
 
 @dataclass
@@ -41,9 +43,11 @@ class CellView:
 
     @property
     def is_outside(self) -> bool:
-        if self.band is None or not self.value.lstrip("-").isdigit():
-            return False  # not answered, can't answer, or unreadable
-        return not self.band[0] <= int(self.value) <= self.band[1]
+        return is_outside_band(_point(self.value), self.band)
+
+    @property
+    def is_rated(self) -> bool:
+        return self.value != ""  # a point or can't answer; empty is not answered yet
 
 
 @dataclass
@@ -61,9 +65,18 @@ class ItemView:
 
     @property
     def is_answered(self) -> bool:
-        if self.item.is_open:
-            return bool(self.open_text.strip())
-        return bool(self.cells) and all(c.value != "" for c in self.cells)
+        return item_is_answered(
+            is_open=self.item.is_open,
+            open_answer=self.open_text,
+            n_dimensions=len(self.cells),
+            n_rated=sum(1 for c in self.cells if c.is_rated),
+        )
+
+    @property
+    def answered_by(self) -> str:
+        """The fields that must each hold a value for the item to count as answered (space-separated,
+        for the page's ``data-answered-by``): its answer, or each dimension's rating."""
+        return self.open_name if self.item.is_open else " ".join(c.name for c in self.cells)
 
     @property
     def asks_reason(self) -> bool:
@@ -126,6 +139,11 @@ class QuestionnaireView:
         return self.data.round.study.outside_iqr_reason
 
 
+def _point(value: str) -> int | None:
+    """The point a form value names, or None (not answered, can't answer, or unreadable)."""
+    return int(value) if value.lstrip("-").isdigit() else None
+
+
 def _stored_value(rating: Rating | None) -> str:
     if rating is None:
         return ""
@@ -145,6 +163,8 @@ def _cell(
         value = posted[name].strip()
     feedback = data.feedback.cells.get((round_item.pk, dimension.pk))
     stat = feedback.statistic if feedback is not None and feedback.is_shown else None
+    shown = (stat.q1, stat.q3) if stat is not None and stat.q1 is not None and stat.q3 is not None else None
+    band = data.reason_bands.get((round_item.pk, dimension.pk))
     choices = [
         ChoiceView(
             value=str(point),
@@ -152,8 +172,9 @@ def _cell(
             label=dimension.label_for(point),
             input_id=f"{name}-{point}",
             is_checked=value == str(point),
-            is_in_band=stat is not None and stat.q1 is not None and stat.q3 is not None and stat.q1 <= point <= stat.q3,
+            is_in_band=shown is not None and not is_outside_band(point, shown),
             is_median=stat is not None and stat.median == point,
+            is_outside=is_outside_band(point, band),
         )
         for point in dimension.points
     ]
@@ -165,7 +186,7 @@ def _cell(
         cant_answer=cant,
         value=value,
         feedback=feedback,
-        band=data.reason_bands.get((round_item.pk, dimension.pk)),
+        band=band,
         error=errors.get(name, ""),
     )
 

@@ -9,6 +9,9 @@
 // rating once one is chosen, and warns before the page is left while it waits.
 //
 // Every text shown here comes from the template's data attributes, so the words live in one place.
+// So do the rules: which points ask for a reason (data-outside on each rating) and which fields make
+// an item answered (data-answered-by) are decided on the server (surveys/answer_rules.py); this
+// script only reads them.
 (function () {
   "use strict";
   var form = document.getElementById("questionnaire");
@@ -62,6 +65,20 @@
     });
   }
 
+  // Whether a field of the form holds a value: a chosen radio, or a text with more than blanks.
+  function holdsValue(article, name) {
+    return Array.prototype.some.call(article.querySelectorAll("[name]"), function (el) {
+      if (el.name !== name) return false;
+      return el.type === "radio" ? el.checked : el.value.trim() !== "";
+    });
+  }
+
+  // The item is answered when every field the server named in data-answered-by holds a value.
+  function isAnswered(article) {
+    var names = (article.dataset.answeredBy || "").split(" ").filter(Boolean);
+    return names.length > 0 && names.every(function (name) { return holdsValue(article, name); });
+  }
+
   function updateProgress(answered, total) {
     var bar = document.getElementById("progress");
     var text = document.getElementById("progress-text");
@@ -70,10 +87,7 @@
     form.querySelectorAll("[data-section]").forEach(function (section) {
       var done = 0;
       section.querySelectorAll("[data-item]").forEach(function (article) {
-        var open = article.querySelector("textarea[name^=open-]");
-        var sets = article.querySelectorAll("fieldset.scale");
-        var rated = Array.prototype.every.call(sets, function (s) { return s.querySelector("input:checked"); });
-        if (open ? open.value.trim() !== "" : sets.length && rated) done += 1;
+        if (isAnswered(article)) done += 1;
       });
       section.querySelector("[data-section-answered]").textContent = done;
     });
@@ -165,17 +179,12 @@
     });
   }
 
-  // Ask for a reason as soon as a rating leaves the panel's previous interquartile range.
+  // Ask for a reason as soon as a rating leaves the panel's previous interquartile range: the
+  // server marks each such point data-outside.
   function checkReason(article) {
     var prompt = article.querySelector(".reason-prompt");
     if (!prompt) return;
-    var outside = false;
-    article.querySelectorAll("fieldset[data-q1]").forEach(function (set) {
-      var checked = set.querySelector("input:checked");
-      if (!checked || checked.value === "na") return;
-      var value = Number(checked.value);
-      if (value < Number(set.dataset.q1) || value > Number(set.dataset.q3)) outside = true;
-    });
+    var outside = article.querySelector("input[data-outside]:checked") !== null;
     prompt.hidden = !outside;
     article.classList.toggle("outside", outside);
     var required = article.querySelector("[data-reason-required]");
