@@ -15,7 +15,8 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
-from surveys.models import Ballot, Panelist, Rating, Round, RoundItem, Section, Study, Suggestion
+from surveys.answer_rules import item_is_answered
+from surveys.models import Ballot, Item, Panelist, Rating, Round, RoundItem, Section, Study, Suggestion
 from surveys.models.panel import UNUSABLE, hash_token
 
 from .feedback import PanelFeedback, panel_feedback, previous_iqr
@@ -168,7 +169,7 @@ def ballot_progress(ballot: Ballot) -> tuple[int, int]:
     items = list(
         RoundItem.objects.filter(round_id=ballot.round_id)
         .annotate(dimensions=Count("item__dimensions"))
-        .values_list("pk", "item_id", "dimensions")
+        .values_list("pk", "item_id", "item__kind", "dimensions")
     )
     rated = dict(
         Rating.objects.filter(ballot=ballot)
@@ -176,6 +177,12 @@ def ballot_progress(ballot: Ballot) -> tuple[int, int]:
         .annotate(n=Count("pk"))
         .values_list("round_item_id", "n")
     )
-    open_answered = set(open_answers(ballot.round, ballot.panelist, {item: pk for pk, item, _ in items}))
-    answered = sum(1 for pk, _, dims in items if (rated.get(pk, 0) >= dims > 0) or (dims == 0 and pk in open_answered))
+    answers = open_answers(ballot.round, ballot.panelist, {item: pk for pk, item, _, _ in items})
+    answered = sum(
+        1
+        for pk, _, kind, dims in items
+        if item_is_answered(
+            is_open=kind == Item.Kind.OPEN, open_answer=answers.get(pk, ""), n_dimensions=dims, n_rated=rated.get(pk, 0)
+        )
+    )
     return answered, len(items)
