@@ -1,0 +1,54 @@
+"""One rounding rule for every number a reader sees: the expert's feedback page and every report.
+
+:func:`fmt_num` prints at most two decimals, rounding half away from zero on the decimal value
+(``Decimal(str(x))``, so 2.675 prints 2.68, not binary floating point's 2.67), and drops trailing
+zeros: 7 → "7", 6.5 → "6.5", 3.75 → "3.75", 1/3 → "0.33". Two decimals because a type-7 quartile
+of whole-number ratings is a multiple of 0.25, so medians and quartiles print exactly; an IQR of
+"3–3.75" reads the same on the expert's page as in the report. Shares print as whole percentages
+with the same rounding (0.125 → "13%").
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+MISSING = "–"
+
+
+def _missing(value: Any) -> bool:
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def _round(value: float, digits: int) -> Decimal:
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def fmt_num(value: Any, digits: int = 2) -> str:
+    """``value`` with at most ``digits`` decimals, trailing zeros dropped; an en dash when missing."""
+    if _missing(value):
+        return MISSING
+    text = f"{_round(value, digits):f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def fmt_pct(share: Any) -> str:
+    """A share in [0, 1] as a whole percentage: 0.5 → "50%"."""
+    if _missing(share):
+        return MISSING
+    return f"{_round(float(share) * 100, 0):f}%"
+
+
+def fmt_p(p: Any) -> str:
+    """A p-value: three decimals, "<0.001" below that."""
+    if _missing(p):
+        return MISSING
+    return "<0.001" if float(p) < 0.001 else f"{_round(p, 3):f}"
