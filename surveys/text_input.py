@@ -5,6 +5,11 @@ SQLite stores it silently, so the same input behaved differently per database. A
 (``"\\ud800"`` in JSON) cannot be encoded as UTF-8 at all. :func:`text_problem` names both, and
 :func:`validate_text` is the same rule as a Django validator for forms and serializers.
 
+An uploaded file (a panel CSV, a study file, through a page, the API or a command) is read by
+:func:`decode_upload`: its size is checked before it is read, and its bytes are decoded as UTF-8
+strictly, with or without the byte-order mark spreadsheets write, so one rule holds wherever a file
+comes in.
+
 Form posts are decoded by Django with ``errors="replace"``: a byte sequence that is not UTF-8
 silently becomes U+FFFD and would be saved as such. :class:`UndecodableFormMiddleware` reads the
 raw body of small form posts and refuses one whose fields are not UTF-8, naming them. It checks
@@ -16,12 +21,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+
+from surveys.errors import DomainError
 
 NUL = "\x00"
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -59,6 +67,67 @@ def unstorable_paths(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
     elif isinstance(data, list):
         for index, value in enumerate(data):
             yield from unstorable_paths(value, f"{path}[{index}]")
+
+
+# --- uploaded files ------------------------------------------------------------------------------------
+
+
+class UploadError(DomainError):
+    """An uploaded file that cannot be read as text. ``code`` says why: ``too_large`` or ``not_utf8``;
+    the message names the file (``what``) and what is wrong with it (``problem``)."""
+
+    def __init__(self, what: str, problem: str, *, code: str) -> None:
+        self.what, self.problem, self.code = what, problem, code
+        super().__init__(f"{what} {problem}.")
+
+
+def _size_words(n: int) -> str:
+    mib = n / (1024 * 1024)
+    return f"{n} bytes ({mib:g} MiB)" if mib >= 1 else f"{n} bytes"
+
+
+def _bytes_within(source: bytes | Path | IO[bytes], max_bytes: int, what: str) -> bytes:
+    """The source's bytes, refused (before reading, where its size is known) when over ``max_bytes``.
+    A path that cannot be opened raises ``OSError``, for the caller to word."""
+
+    def too_large(has: str) -> UploadError:
+        return UploadError(what, f"{has}; the limit is {_size_words(max_bytes)}", code="too_large")
+
+    size = getattr(source, "size", None)  # an uploaded file knows its size before it is read
+    if isinstance(source, Path):
+        size = source.stat().st_size
+    elif isinstance(source, bytes | bytearray):
+        size = len(source)
+    if size is not None and size > max_bytes:
+        raise too_large(f"has {size} bytes")
+    if isinstance(source, Path):
+        with source.open("rb") as stream:
+            data = stream.read(max_bytes + 1)
+    elif isinstance(source, bytes | bytearray):
+        data = bytes(source)
+    else:
+        data = source.read(max_bytes + 1)
+    if len(data) > max_bytes:  # a stream that did not tell its size, or a file that grew
+        raise too_large(f"has more than {max_bytes} bytes")
+    return data
+
+
+def decode_upload(source: bytes | Path | IO[bytes], *, max_bytes: int, what: str = "The file") -> str:
+    """The text of an uploaded file: UTF-8, with or without a byte-order mark (which is dropped).
+
+    ``source`` is the bytes, a path, or a file object (Django's uploaded files tell their size, so a
+    file over ``max_bytes`` is refused before it is read). Raises :class:`UploadError` naming ``what``
+    and the problem: too large (with the limit), or not UTF-8 (with the line and the byte); a path
+    that cannot be opened raises ``OSError``.
+    """
+    data = _bytes_within(source, max_bytes, what)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        body = exc.object  # without the byte-order mark, which the codec took off first
+        line = body.count(b"\n", 0, exc.start) + 1
+        where = f"line {line} holds the byte 0x{body[exc.start]:02X}, which is not UTF-8"
+        raise UploadError(what, f"is not UTF-8 text ({where})", code="not_utf8") from None
 
 
 # --- form posts whose bytes are not UTF-8 ------------------------------------------------------------

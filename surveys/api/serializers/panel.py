@@ -6,9 +6,9 @@ from typing import Any
 
 from rest_framework import serializers
 
-from surveys.api.serializers.studies import UPLOAD_MAX_BYTES
+from surveys.api.serializers.studies import upload_text
 from surveys.models import Panelist
-from surveys.services.panel_import import MAX_LENGTH
+from surveys.services.panel_import import MAX_FILE_BYTES, MAX_LENGTH
 
 
 class PanelistSerializer(serializers.ModelSerializer):
@@ -48,18 +48,17 @@ class PanelistWithLinkSerializer(PanelistSerializer):
 class PanelFileSerializer(serializers.Serializer):
     """A panel CSV uploaded as multipart form data (columns email, name, group, language)."""
 
-    file = serializers.FileField(help_text="CSV with a header row; at most 2 MB.")
+    file = serializers.FileField(help_text="CSV with a header row; UTF-8, at most 2 MiB.")
 
-    def validate_file(self, upload: Any) -> Any:
-        if upload.size > UPLOAD_MAX_BYTES:
-            raise serializers.ValidationError(f"The file has {upload.size} bytes; the limit is {UPLOAD_MAX_BYTES}.")
-        return upload
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """``content``: the file's text, as :class:`PanelTextSerializer` gives it."""
+        return {"content": upload_text(attrs["file"], max_bytes=MAX_FILE_BYTES)}
 
 
 class PanelTextSerializer(serializers.Serializer):
     """A panel CSV sent as text in a JSON body."""
 
-    content = serializers.CharField(max_length=UPLOAD_MAX_BYTES, trim_whitespace=False)
+    content = serializers.CharField(max_length=MAX_FILE_BYTES, trim_whitespace=False)
 
 
 class PanelRowSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from surveys.models import Dimension, Item, Section, Study
 from surveys.study_yaml import MAX_FILE_BYTES
+from surveys.text_input import UploadError, decode_upload
 
 BAND_SCHEMA = {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}
 UPLOAD_MAX_BYTES = MAX_FILE_BYTES  # the study-file loader's own cap
@@ -91,12 +92,20 @@ class ImportResultSerializer(serializers.Serializer):
 class StudyUploadSerializer(serializers.Serializer):
     """A study file uploaded as multipart form data."""
 
-    file = serializers.FileField(help_text="The study file (YAML, or JSON), at most 2 MB.")
+    file = serializers.FileField(help_text="The study file (YAML, or JSON), UTF-8, at most 2 MiB.")
 
-    def validate_file(self, upload: Any) -> Any:
-        if upload.size > UPLOAD_MAX_BYTES:
-            raise serializers.ValidationError(f"The file has {upload.size} bytes; the limit is {UPLOAD_MAX_BYTES}.")
-        return upload
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """``content`` (the file's text) and ``filename``, as :class:`StudyTextSerializer` gives them."""
+        upload = attrs["file"]
+        return {"content": upload_text(upload, max_bytes=UPLOAD_MAX_BYTES), "filename": str(upload.name)[:200]}
+
+
+def upload_text(upload: Any, *, max_bytes: int) -> str:
+    """An uploaded file's text (:func:`surveys.text_input.decode_upload`), or a 400 on the ``file`` field."""
+    try:
+        return decode_upload(upload, max_bytes=max_bytes, what="The file")
+    except UploadError as exc:
+        raise serializers.ValidationError({"file": [serializers.ErrorDetail(str(exc), code=exc.code)]}) from exc
 
 
 class StudyTextSerializer(serializers.Serializer):

@@ -47,12 +47,7 @@ CSV_UPLOAD = {"multipart/form-data": PanelFileSerializer, "application/json": Pa
 def _csv_text(request: Request) -> str:
     """The CSV sent as multipart ``file`` or as JSON ``content``; one without any cell is a 400 on that field."""
     if request.content_type.startswith("multipart/"):
-        field = "file"
-        upload = valid(PanelFileSerializer, request)["file"]
-        try:
-            text = str(upload.read().decode("utf-8-sig"))
-        except UnicodeDecodeError:
-            raise Invalid("The file is not UTF-8 text.", {field: ["Must be UTF-8 text."]}) from None
+        field, text = "file", str(valid(PanelFileSerializer, request)["content"])
     else:
         field, text = "content", str(valid(PanelTextSerializer, request)["content"])
     if panel_csv_is_empty(text):

@@ -73,13 +73,8 @@ def _check_storable(data: Any) -> None:
 
 def _uploaded_text(request: Request) -> tuple[str, str]:
     """(text, filename) of a study file sent as multipart ``file`` or as JSON ``content``."""
-    if request.content_type.startswith("multipart/"):
-        upload = valid(StudyUploadSerializer, request)["file"]
-        try:
-            return upload.read().decode("utf-8-sig"), str(upload.name)[:200]
-        except UnicodeDecodeError:
-            raise Invalid("The file is not UTF-8 text.", {"file": ["Must be UTF-8 text."]}) from None
-    data = valid(StudyTextSerializer, request)
+    multipart = request.content_type.startswith("multipart/")
+    data = valid(StudyUploadSerializer if multipart else StudyTextSerializer, request)
     return data["content"], data["filename"]
 
 

@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from surveys.errors import DomainError, FieldError, StudyFileError
 from surveys.services.study_backup import study_data_import
 from surveys.services.study_files import study_import
-from surveys.study_yaml import check_file_size, load_study_yaml
+from surveys.study_yaml import MAX_FILE_BYTES, load_study_yaml
+from surveys.text_input import UploadError, decode_upload
 
 
 class Command(BaseCommand):
@@ -24,11 +25,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, path: Path, with_data: bool, **options: Any) -> None:
         try:
-            check_file_size(path.stat().st_size, str(path))  # before reading: a huge file is never loaded
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"{path}: cannot read the file: {exc}", returncode=2) from exc
-        except DomainError as exc:
+            text = decode_upload(path, max_bytes=MAX_FILE_BYTES, what=str(path))  # a huge file is never read
+        except OSError as exc:
+            raise CommandError(f"{path}: cannot read the file: {exc.strerror or exc}", returncode=2) from exc
+        except UploadError as exc:
             raise CommandError(str(exc), returncode=2) from exc
         try:
             if with_data:

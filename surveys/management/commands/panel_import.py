@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from surveys.errors import DomainError
 from surveys.models import Study
-from surveys.services.panel_import import PanelImportError, panel_import, panel_import_preview
+from surveys.services.panel_import import MAX_FILE_BYTES, PanelImportError, panel_import, panel_import_preview
+from surveys.text_input import UploadError, decode_upload
 
 
 class Command(BaseCommand):
@@ -28,9 +29,11 @@ class Command(BaseCommand):
         if study is None:
             raise CommandError(f"There is no study '{study_slug}'.", returncode=2)
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"{path}: cannot read the file as UTF-8 text: {exc}", returncode=2) from exc
+            text = decode_upload(path, max_bytes=MAX_FILE_BYTES, what=str(path))
+        except OSError as exc:
+            raise CommandError(f"{path}: cannot read the file: {exc.strerror or exc}", returncode=2) from exc
+        except UploadError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
         preview = panel_import_preview(study=study, text=text)
         if preview.errors:
             self._refuse(path, preview.errors)

@@ -7,10 +7,10 @@ from typing import Any
 from django import forms
 
 from surveys.models import Dimension, Item, Section, Study
-from surveys.services.panel_import import MAX_LENGTH
+from surveys.services.panel_import import MAX_FILE_BYTES, MAX_LENGTH
+from surveys.text_input import UploadError, decode_upload
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
 
 class ConfirmForm(forms.Form):
@@ -94,15 +94,13 @@ class PanelUploadForm(forms.Form):
 
     def clean_file(self) -> str:
         """The file's text (UTF-8, with or without a byte-order mark)."""
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
         try:
-            return upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise forms.ValidationError(
-                "The file is not UTF-8 text; save it as 'CSV UTF-8' from your spreadsheet and upload it again."
-            ) from exc
+            return decode_upload(self.cleaned_data["file"], max_bytes=MAX_FILE_BYTES, what="The file")
+        except UploadError as exc:
+            if exc.code == "not_utf8":
+                advice = "save it as 'CSV UTF-8' from your spreadsheet and upload it again"
+                raise forms.ValidationError(f"{exc.what} {exc.problem}; {advice}.", code=exc.code) from exc
+            raise forms.ValidationError(str(exc), code=exc.code) from exc
 
 
 class MessageTemplateForm(forms.Form):
