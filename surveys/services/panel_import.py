@@ -30,7 +30,7 @@ from surveys.text_input import text_problem
 
 COLUMNS = ("email", "name", "group", "language")
 MAX_ROWS = 5000
-MAX_FILE_BYTES = 2 * 1024 * 1024  # 5000 rows of long names and emails fit in well under 2 MiB
+MAX_FILE_BYTES = 2 * 1024 * 1024  # MAX_ROWS rows of usual names and emails take some hundreds of KiB
 MAX_LENGTH = {"email": 254, "name": 200, "group": 80, "language": 16}
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 
