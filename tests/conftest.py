@@ -11,10 +11,21 @@ from pathlib import Path
 
 import pytest
 
+from django.test.utils import override_settings
+
 from delphi.celery import app as celery_app
 from tests.services import require_postgres, require_redis
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing() -> Iterator[None]:
+    """One PBKDF2 hash costs about 0.25 s here, and every staff fixture and sign-in makes one. The tests
+    check who may sign in, not the hash's strength (production keeps Django's default hashers, which
+    ``manage.py check --deploy`` and the subprocess tests under production settings still use)."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
