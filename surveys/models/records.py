@@ -58,6 +58,10 @@ class Suggestion(models.Model):
     def __str__(self) -> str:
         return self.text[:60]
 
+    @property
+    def is_rewording(self) -> bool:
+        return self.kind == SuggestionKind.REWORDING
+
 
 class ReportFormat(models.TextChoices):
     PDF = "pdf", "PDF"

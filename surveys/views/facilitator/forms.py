@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from surveys.models import Dimension, Item, Section, Study
+from surveys.models import Dimension, Item, Section, Study, Suggestion
 from surveys.services.panel_import import MAX_FILE_BYTES, MAX_LENGTH
 from surveys.text_input import UploadError, decode_upload
 
@@ -64,22 +64,56 @@ class RewordForm(forms.Form):
 
 
 class SuggestionAcceptForm(forms.Form):
-    text = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=4000, label="Wording (edit if needed)"
+    """Turn a suggestion into an item of a draft round. The preparation page renders it, one per
+    suggestion (:meth:`for_suggestion`), so a field changed here shows there."""
+
+    text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=4000, label="Wording")
+    code = forms.CharField(
+        required=False, max_length=16, label="Code", widget=forms.TextInput(attrs={"placeholder": "e.g. C9"})
     )
-    code = forms.CharField(required=False, max_length=16, label="Code")
     kind = forms.ChoiceField(
-        required=False, choices=[(v, label) for v, label in Item.Kind.choices if v != Item.Kind.OPEN]
+        required=False, label="Kind", choices=[(v, label) for v, label in Item.Kind.choices if v != Item.Kind.OPEN]
     )
-    section = forms.ModelChoiceField(queryset=Section.objects.none(), required=False)
+    section = forms.ModelChoiceField(queryset=Section.objects.none(), required=False, label="Section", empty_label=None)
     dimensions = forms.ModelMultipleChoiceField(
-        queryset=Dimension.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+        queryset=Dimension.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="Rated on"
     )
 
-    def __init__(self, *args: Any, study: Study, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        study: Study,
+        sections: list[Section] | None = None,
+        dimensions: list[Dimension] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("label_suffix", "")  # the page's labels carry no colon
         super().__init__(*args, **kwargs)
-        self.fields["section"].queryset = Section.objects.filter(study=study)  # type: ignore[attr-defined]
-        self.fields["dimensions"].queryset = Dimension.objects.filter(study=study)  # type: ignore[attr-defined]
+        self.fields["text"].widget.attrs.pop("cols", None)  # the page's style sets the width
+        section = self.fields["section"]
+        rated_on = self.fields["dimensions"]
+        section.queryset = Section.objects.filter(study=study).order_by("order")  # type: ignore[attr-defined]
+        rated_on.queryset = Dimension.objects.filter(study=study).order_by("order")  # type: ignore[attr-defined]
+        rated_on.label_from_instance = lambda dimension: dimension.label  # type: ignore[attr-defined]
+        # Already read by the page: shown as they are, so many forms cost no query each (a post is
+        # still checked against the querysets).
+        if sections is not None:
+            section.widget.choices = [(s.pk, s.title) for s in sections]
+        if dimensions is not None:
+            rated_on.widget.choices = [(d.pk, d.label) for d in dimensions]
+
+    @classmethod
+    def for_suggestion(
+        cls, suggestion: Suggestion, *, study: Study, sections: list[Section], dimensions: list[Dimension]
+    ) -> SuggestionAcceptForm:
+        """The unbound form for one suggestion: its text, rated on the study's first dimension."""
+        return cls(
+            study=study,
+            sections=sections,
+            dimensions=dimensions,
+            auto_id=f"s{suggestion.pk}-%s",
+            initial={"text": suggestion.text, "dimensions": [d.pk for d in dimensions[:1]]},
+        )
 
 
 class PanelistForm(forms.Form):

@@ -36,7 +36,12 @@ def round_prepare(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     if round_.status != Round.Status.DRAFT:
         messages.info(request, f"Round {number} is {round_.status}; its items can no longer change.")
         return redirect(reverse("facilitator:study", args=[slug]))
-    context = {"study": round_.study, "p": round_preparation(round_)}
+    p = round_preparation(round_)
+    forms = [
+        SuggestionAcceptForm.for_suggestion(s, study=round_.study, sections=p.sections, dimensions=p.dimensions)
+        for s in p.suggestions
+    ]
+    context = {"study": round_.study, "p": p, "suggestions": list(zip(p.suggestions, forms, strict=True))}
     return render(request, "surveys/facilitator/prepare.html", context)
 
 
