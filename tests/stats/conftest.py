@@ -12,3 +12,8 @@ import pytest
 @pytest.fixture(autouse=True)
 def _media_in_tmp() -> None:
     """Stats tests write no media files."""
+
+
+@pytest.fixture(autouse=True)
+def _token_guess_limit_out_of_the_way() -> None:
+    """Stats tests make no requests."""
