@@ -10,13 +10,30 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
+from django.conf import settings
 from django.test.utils import override_settings
 
 from delphi.celery import app as celery_app
-from tests.services import require_postgres, require_redis
+from tests.services import is_required, require_postgres, require_redis
 
 ROOT = Path(__file__).resolve().parent.parent
+SLOW_SKIPPED = "slow: run with --runslow (CI runs it: CI=true or DELPHI_REQUIRE_SERVICES=1)"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--runslow", action="store_true", help="also run the tests marked slow (CI always does)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` (the Schemathesis fuzzing, about a minute) skip locally, saying how to run
+    them; CI (which sets CI=true) and any run that requires every service run them."""
+    on_ci = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+    if config.getoption("--runslow") or on_ci or is_required():
+        return
+    skip = pytest.mark.skip(reason=SLOW_SKIPPED)
+    for item in items:
+        if item.get_closest_marker("slow"):
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -24,6 +41,9 @@ def _fast_password_hashing() -> Iterator[None]:
     """One PBKDF2 hash costs about 0.25 s here, and every staff fixture and sign-in makes one. The tests
     check who may sign in, not the hash's strength (production keeps Django's default hashers, which
     ``manage.py check --deploy`` and the subprocess tests under production settings still use)."""
+    if not settings.configured:  # tests/stats also run without Django (-p no:django)
+        yield
+        return
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
 

@@ -100,12 +100,14 @@ def _fuzz(schema: Any, world: World, authorization: str) -> list[str]:
     return failures
 
 
+@pytest.mark.slow
 def test_the_facilitator_api_keeps_to_its_schema(world: World, wsgi_app: WSGIHandler) -> None:
     schema = _live_schema(wsgi_app, r"^/api/v1/(?!me/)")
     failures = _fuzz(schema, world, f"Token {world.staff_token}")
     assert not failures, "\n\n".join(failures)
 
 
+@pytest.mark.slow
 def test_the_expert_api_keeps_to_its_schema(world: World, wsgi_app: WSGIHandler, settings: Any) -> None:
     rates = {"expert": "100000/min"}  # the fuzzing itself must not hit the rate limit
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
