@@ -52,3 +52,14 @@ def fmt_p(p: Any) -> str:
     if _missing(p):
         return MISSING
     return "<0.001" if float(p) < 0.001 else f"{_round(p, 3):f}"
+
+
+def fmt_time(moment: Any) -> str:
+    """A moment in UTC to the minute, "2026-05-01 14:30 UTC"; an en dash when missing."""
+    if moment is None:
+        return MISSING
+    if getattr(moment, "tzinfo", None) is not None:
+        from datetime import UTC
+
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
