@@ -34,7 +34,8 @@ class ReportSource:
 
     ``statistics`` holds the stored ItemStatistic rows of the aggregated rounds only; an open
     round's live feedback is interim and never reported. ``ratings`` is None unless raw ratings
-    were asked for (the XLSX "Ratings" sheet).
+    were asked for (the XLSX "Ratings" sheet, the ratings CSV). A round row's ``reminders_sent``
+    counts the reminder emails recorded as sent for it.
     """
 
     study: Row  # id, slug, title, description, source_citation, status, consensus_rule, ...
@@ -50,3 +51,10 @@ class ReportSource:
     generated_at: datetime
     ratings: Sequence[tuple[int, int, int, int, int | None, str]] | None = field(default=None)
     # ratings: (round id, panelist id, item id, dimension id, value or None, rationale)
+    answers: Sequence[tuple[int, int, int, int, int | None, str]] = field(default=())
+    # answers: rows shaped like ratings, always read: every submitted rating when the raw ratings
+    # were asked for or the movement counts are not stored (surveys.reports.movement computes them),
+    # else only those with a rationale or "can't answer" (surveys.reports.reasons, .attrition)
+    suggestions: Sequence[Row] = field(default=())
+    # suggestions: id, round_id, kind, text, status, prompt_item_id, target_item_id, created_item_id,
+    # created_at; never who made them

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import F, Max, OuterRef, Subquery
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from surveys.models import (
     AuditEvent,
     Ballot,
+    DeliveryLog,
     Dimension,
     Item,
     ItemStatistic,
@@ -24,6 +27,7 @@ from surveys.models import (
     RoundItem,
     RoundStatistic,
     Study,
+    Suggestion,
 )
 from surveys.reports.data import ReportData, build_report_data
 from surveys.reports.source import AUDIT_ACTIONS, PANELIST_FIELDS, ReportSource
@@ -46,10 +50,44 @@ ITEM_STAT_FIELDS = (
     "rand_disagreement", "verdict", "n_paired", "wilcoxon_p", "kappa_qw", "pct_unchanged",
     "scheibe_pct_change", "delta_cv", "is_stable",
 )  # fmt: skip
+#: Movement toward the previous median, when the aggregation stores it (surveys.reports.movement
+#: computes it from the ratings otherwise).
+MOVEMENT_FIELDS = ("n_toward", "n_away", "n_stayed")
+SUGGESTION_FIELDS = (
+    "id", "round_id", "kind", "text", "status", "prompt_item_id", "target_item_id", "created_item_id", "created_at",
+)  # fmt: skip
+
+
+def _stored_movement() -> tuple[str, ...]:
+    try:
+        for name in MOVEMENT_FIELDS:
+            ItemStatistic._meta.get_field(name)
+    except FieldDoesNotExist:
+        return ()
+    return MOVEMENT_FIELDS
+
+
+def _reminders_sent() -> Subquery:
+    sent = DeliveryLog.objects.filter(
+        round=OuterRef("pk"), kind=DeliveryLog.Kind.REMINDER, status=DeliveryLog.Status.SENT
+    )
+    return Subquery(sent.order_by().values("round").annotate(n=Count("pk")).values("n")[:1])
+
+
+def _answers(aggregated: list[int], *, every_rating: bool) -> list[tuple[int, int, int, int, int | None, str]]:
+    """Submitted ratings of the aggregated rounds: all of them, or those with a rationale or "can't answer"."""
+    rows = Rating.objects.filter(ballot__round_id__in=aggregated, ballot__status=Ballot.Status.SUBMITTED)
+    if not every_rating:
+        rows = rows.filter(~Q(rationale="") | Q(value__isnull=True))
+    return list(
+        rows.order_by("ballot__round_id", "ballot__panelist_id", "round_item__order", "dimension__order").values_list(
+            "ballot__round_id", "ballot__panelist_id", "round_item__item_id", "dimension_id", "value", "rationale"
+        )
+    )
 
 
 def report_source(study: Study, *, with_ratings: bool = False) -> ReportSource:
-    """The rows of ``study`` a report is built from (10 queries, 11 with raw ratings)."""
+    """The rows of ``study`` a report is built from (11 queries, with or without the raw ratings)."""
     rounds = [
         {
             **{k: v for k, v in row.items() if not k.startswith("statistic__")},
@@ -57,6 +95,7 @@ def report_source(study: Study, *, with_ratings: bool = False) -> ReportSource:
         }
         for row in Round.objects.filter(study=study)
         .order_by("number")
+        .annotate(reminders_sent=Coalesce(_reminders_sent(), 0))
         .values(
             "id",
             "number",
@@ -64,37 +103,24 @@ def report_source(study: Study, *, with_ratings: bool = False) -> ReportSource:
             "opened_at",
             "closed_at",
             "aggregated_at",
+            "reminders_sent",
             *(f"statistic__{f}" for f in ROUND_STAT_FIELDS),
         )
     ]
     aggregated = [r["id"] for r in rounds if r["status"] == Round.Status.AGGREGATED]
+    movement = _stored_movement()
     statistics = list(
         ItemStatistic.objects.filter(round_id__in=aggregated)
         .annotate(item_id=F("round_item__item_id"))
-        .values("round_id", "item_id", "dimension_id", *ITEM_STAT_FIELDS)
+        .values("round_id", "item_id", "dimension_id", *ITEM_STAT_FIELDS, *movement)
     )
-    ratings = None
-    if with_ratings:
-        ratings = list(
-            Rating.objects.filter(ballot__round_id__in=aggregated, ballot__status=Ballot.Status.SUBMITTED)
-            .order_by("ballot__round_id", "ballot__panelist_id", "round_item__order", "dimension__order")
-            .values_list(
-                "ballot__round_id", "ballot__panelist_id", "round_item__item_id", "dimension_id", "value", "rationale"
-            )
-        )
+    answers = _answers(aggregated, every_rating=with_ratings or not movement)
+    items, item_dimensions = _items(study)
     return ReportSource(
         study=Study.objects.filter(pk=study.pk).values(*STUDY_FIELDS).get(),
         dimensions=list(Dimension.objects.filter(study=study).order_by("order", "key").values(*DIMENSION_FIELDS)),
-        items=list(
-            Item.objects.filter(study=study)
-            .order_by("order", "code")
-            .values(
-                "id", "code", "kind", "text", "source_ref", "order", "replaces_id", section_title=F("section__title")
-            )
-        ),
-        item_dimensions=list(
-            Item.dimensions.through.objects.filter(item__study=study).values_list("item_id", "dimension_id")
-        ),
+        items=items,
+        item_dimensions=item_dimensions,
         rounds=rounds,
         round_items=list(
             RoundItem.objects.filter(round__study=study)
@@ -110,8 +136,33 @@ def report_source(study: Study, *, with_ratings: bool = False) -> ReportSource:
             .values("action", "round_id", "item_id", "detail", "created_at")
         ),
         generated_at=timezone.now(),
-        ratings=ratings,
+        ratings=answers if with_ratings else None,
+        answers=answers,
+        suggestions=list(
+            Suggestion.objects.filter(study=study)
+            .order_by("round__number", "created_at", "id")
+            .values(*SUGGESTION_FIELDS)
+        ),
     )
+
+
+def _items(study: Study) -> tuple[list[dict[str, object]], list[tuple[int, int]]]:
+    """The study's items and their (item id, dimension id) pairs, in one query (a row per pair)."""
+    items: dict[int, dict[str, object]] = {}
+    pairs = []
+    for row in (
+        Item.objects.filter(study=study)
+        .order_by("order", "code", "dimensions__id")
+        .values(
+            "id", "code", "kind", "text", "source_ref", "order", "replaces_id", "dimensions__id",
+            section_title=F("section__title"),
+        )
+    ):  # fmt: skip
+        dimension = row.pop("dimensions__id")
+        items.setdefault(row["id"], row)
+        if dimension is not None:
+            pairs.append((row["id"], dimension))
+    return list(items.values()), pairs
 
 
 def report_data(study: Study, *, with_ratings: bool = False) -> ReportData:
