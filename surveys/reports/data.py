@@ -15,8 +15,9 @@ attrition, and a methods appendix.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -26,6 +27,7 @@ from surveys.stats import participation
 
 from . import methods as methods_
 from . import panel, sections
+from .details import build_details
 from .source import ReportSource, Row
 
 AGGREGATED = "aggregated"
@@ -107,6 +109,15 @@ class ReportData:
     panel_size: int
     n_synthetic: int
     ratings: pd.DataFrame | None = None
+    # Reasons, movement and attrition (surveys.reports.details): the shown rationales by side, their
+    # counts per cell, open answers and suggestions with their outcome, movement toward the previous
+    # median, how n fell per round and group, and the sentence for beside the convergence chart.
+    reasons: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reason_counts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    suggestions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    movement: pd.DataFrame = field(default_factory=pd.DataFrame)
+    attrition_causes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    convergence_caveat: str = ""
 
     @property
     def reported_rounds(self) -> tuple[RoundInfo, ...]:
@@ -127,6 +138,14 @@ class ReportData:
     @property
     def suppressed_note(self) -> str:
         return sections.suppressed_note(self.study.min_group_size)
+
+    @cached_property
+    def checklist(self) -> tuple[Any, ...]:
+        """CREDES, ACCORD and DELPHISTAR, item by item, and where this report answers each
+        (:class:`surveys.reports.checklist.Entry`)."""
+        from .checklist import checklist
+
+        return checklist(self)
 
     def lineage_statistics(self, root_code: str, *, groups: bool = False) -> pd.DataFrame:
         """The rows of one lineage (whole panel only unless ``groups``), in round order."""
@@ -217,6 +236,17 @@ def build_report_data(source: ReportSource) -> ReportData:
         anonymity=methods_.anonymity_statements(
             min_group_size=min_group_size, n_synthetic=n_synthetic, panel_size=len(on_panel)
         ),
+        reminders_sent=tuple((r["number"], int(r.get("reminders_sent") or 0)) for r in reported_rows),
+        rule_audit=methods_.rule_audit(source.audit, study["consensus_rule"] or {}, frozen_at),
+    )
+    item_changes = methods_.item_changes(
+        source.rounds,
+        source.round_items,
+        roots,
+        item_codes,
+        whole_verdicts,
+        reworded_at,
+        frozenset(roots[row["id"]] for row in source.items if row["kind"] == "open"),
     )
     ratings = None
     if source.ratings is not None:
@@ -246,17 +276,19 @@ def build_report_data(source: ReportSource) -> ReportData:
         composition=panel.composition(source.panelists, labels, on_panel),
         attrition=panel.attrition(turnout),
         attrition_by_group=panel.attrition_by_group(turnout, source.panelists, labels, on_panel),
-        item_changes=methods_.item_changes(
-            source.rounds,
-            source.round_items,
-            roots,
-            item_codes,
-            whole_verdicts,
-            reworded_at,
-            frozenset(roots[row["id"]] for row in source.items if row["kind"] == "open"),
-        ),
+        item_changes=item_changes,
         methods=methods,
         panel_size=len(on_panel),
         n_synthetic=n_synthetic,
         ratings=ratings,
+        **build_details(
+            source,
+            statistics=statistics,
+            lineages=lineages,
+            item_changes=item_changes,
+            turnout=turnout,
+            labels=labels,
+            on_panel=on_panel,
+            min_group_size=min_group_size,
+        ),
     )

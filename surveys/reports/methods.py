@@ -5,7 +5,8 @@ DElphi Studies (CREDES) in palliative care: recommendations based on a methodolo
 review. Palliat Med 2017;31(8):684–706. Its reporting items covered here: panel composition,
 response rates per round (see :mod:`.panel` and :data:`PARTICIPATION`), the definition of consensus
 and when it was fixed, the stopping rule and number of rounds, how the items changed between rounds, the feedback given
-between rounds, and how anonymity was kept.
+between rounds, and how anonymity was kept. ACCORD and DELPHISTAR join them in :mod:`.checklist`;
+the reminders sent and what the audit trail says of the rule are stated here (:func:`rule_audit`).
 """
 
 from __future__ import annotations
@@ -75,6 +76,28 @@ class Methods:
     feedback: str
     statistics: tuple[str, ...]
     anonymity: tuple[str, ...]
+    reminders_sent: tuple[tuple[int, int], ...] = ()  # (round number, reminder emails sent), reported rounds
+    rule_audit: str = ""  # whether the audit trail shows the rule changed after it was fixed
+
+
+def rule_audit(audit: Sequence[Row], current: Mapping[str, Any], frozen_at: datetime | None) -> str:
+    """What the audit trail says of the consensus rule since it was fixed (ACCORD R2, DELPHISTAR 32).
+
+    The ``study.rule_frozen`` event records the rule as it was when round 1 opened; the platform
+    refuses to change a fixed rule (study file import, admin), so a difference means the stored rule
+    was altered outside it, and the report says so.
+    """
+    if frozen_at is None:
+        return "The rule is not fixed yet: round 1 has not opened."
+    frozen = [e for e in audit if e["action"] == "study.rule_frozen"]
+    if not frozen:
+        return f"Fixed on {frozen_at:%Y-%m-%d %H:%M} UTC; the audit trail holds no record of the rule as fixed."
+    recorded = (frozen[-1]["detail"] or {}).get("consensus_rule")
+    when = f"Fixed on {frozen[-1]['created_at']:%Y-%m-%d %H:%M} UTC, when round 1 opened"
+    if recorded is None or recorded == dict(current or {}):
+        return f"{when}; the audit trail records no change since."
+    return (f"{when}; the rule stored now differs from the one recorded then ({describe_consensus_rule(recorded)}), "
+            "a change the platform does not allow: check the audit trail.")  # fmt: skip
 
 
 def describe_consensus_rule(data: Mapping[str, Any]) -> str:
