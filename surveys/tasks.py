@@ -1,16 +1,18 @@
-"""Celery tasks: thin, take ids, idempotent. Each loads by id and calls one service."""
+"""Celery tasks: thin, take ids, idempotent. Each loads by id and calls one service.
+
+The tasks import the services and models only. The services send these tasks by name, through
+``surveys.services.queue``, so no other module of the app imports this one: Celery autodiscovers it.
+"""
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
-from celery import Task, shared_task
-from django.db import transaction
+from celery import shared_task
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
 from surveys.models import Ballot, DeliveryLog, ReportJob, Round
+from surveys.services import queue
 from surveys.services.aggregation import round_aggregate
 from surveys.services.mail import (
     deliveries_unfinished,
@@ -19,28 +21,13 @@ from surveys.services.mail import (
     thank_you_missing,
     thank_you_send,
 )
+from surveys.services.reports import report_job_run
 from surveys.services.rounds import round_close_if_due, rounds_close_due
 
-LIVE_DEBOUNCE_SECONDS = 5
 # A round closed longer ago than this and still not aggregated lost its task (e.g. Redis was down).
 SWEEP_GRACE = timedelta(minutes=1)
 # Thank-you mails lost the same way are still sent if the submission is at most this old.
 THANK_YOU_SWEEP_WINDOW = timedelta(days=2)
-log = logging.getLogger(__name__)
-
-
-def enqueue(task: Task, *args: object, countdown: float | None = None) -> bool:
-    """Send a task; if the broker is down, log it and return False instead of failing the caller.
-
-    The database is the source of truth: what the task would do is derivable from it, and the
-    periodic ``sweep_pending`` sends it again once the broker is back.
-    """
-    try:
-        task.apply_async(args, countdown=countdown)
-    except (BrokerError, ConnectionError, OSError) as exc:
-        log.warning("broker unavailable; %s%s left for the sweep: %s", task.name, args, exc)
-        return False
-    return True
 
 
 @shared_task(name="surveys.tasks.close_due_rounds")
@@ -69,17 +56,17 @@ def sweep_pending() -> dict[str, list[int]]:
         )
     )
     for round_id in closed:
-        enqueue(aggregate_round, round_id)
+        queue.enqueue(queue.AGGREGATE_ROUND, round_id)
     for round_id in stale:
-        enqueue(aggregate_round_live, round_id)
+        queue.enqueue(queue.AGGREGATE_ROUND_LIVE, round_id)
     reports = list(
         ReportJob.objects.filter(status=ReportJob.Status.QUEUED, created_at__lte=due).values_list("pk", flat=True)
     )
     for job_id in reports:
-        enqueue(build_report, job_id)
+        queue.enqueue(queue.BUILD_REPORT, job_id)
     thanks = thank_you_missing(submitted_after=timezone.now() - THANK_YOU_SWEEP_WINDOW, submitted_before=due)
     for ballot_id in thanks:
-        enqueue(send_thank_you, ballot_id)
+        queue.enqueue(queue.SEND_THANK_YOU, ballot_id)
     mail = _retry_unfinished_mail()
     return {"aggregate": closed, "live": stale, "reports": reports, "thanks": thanks, "mail": mail}
 
@@ -94,15 +81,16 @@ def _retry_unfinished_mail() -> list[int]:
         if row.kind == DeliveryLog.Kind.THANK_YOU:
             ballot = Ballot.objects.filter(panelist_id=row.panelist_id, round_id=row.round_id).first()
             if ballot is not None:
-                enqueue(send_thank_you, ballot.pk)
+                queue.enqueue(queue.SEND_THANK_YOU, ballot.pk)
         else:
             batches.add((row.kind, row.round_id))
     for kind, round_id in sorted(batches):
-        enqueue(send_invitations if kind == DeliveryLog.Kind.INVITATION else send_reminders, round_id)
+        name = queue.SEND_INVITATIONS if kind == DeliveryLog.Kind.INVITATION else queue.SEND_REMINDERS
+        queue.enqueue(name, round_id)
     return retried
 
 
-@shared_task(name="surveys.tasks.aggregate_round", acks_late=True)
+@shared_task(name=queue.AGGREGATE_ROUND, acks_late=True)
 def aggregate_round(round_id: int) -> int | None:
     """Final aggregation of a closed round; running it again replaces the same set."""
     round_ = Round.objects.filter(pk=round_id).first()
@@ -111,7 +99,7 @@ def aggregate_round(round_id: int) -> int | None:
     return round_aggregate(round=round_).pk
 
 
-@shared_task(name="surveys.tasks.aggregate_round_live")
+@shared_task(name=queue.AGGREGATE_ROUND_LIVE)
 def aggregate_round_live(round_id: int) -> bool:
     """Live feedback, debounced: a burst of submissions leads to one recomputation.
 
@@ -127,30 +115,10 @@ def aggregate_round_live(round_id: int) -> bool:
     return True
 
 
-def schedule_live_feedback(round_: Round) -> None:
-    """Called inside a submission's transaction: mark stale, enqueue once it commits."""
-    if not round_.is_live_feedback:
-        return
-    Round.objects.filter(pk=round_.pk).update(is_live_stale=True)
-    transaction.on_commit(lambda: enqueue(aggregate_round_live, round_.pk, countdown=LIVE_DEBOUNCE_SECONDS))
-
-
-def schedule_aggregation(round_: Round) -> None:
-    """Enqueue the final aggregation once the closing transaction commits.
-
-    Robust: in the embedded default it runs right there, on whatever request closed the round (an
-    expert's page at the deadline); a failure is logged and leaves the round closed, which the
-    dashboard shows with its "Compute the statistics" action, rather than failing that request.
-    """
-    transaction.on_commit(lambda: enqueue(aggregate_round, round_.pk), robust=True)
-
-
-@shared_task(name="surveys.tasks.build_report", acks_late=True)
+@shared_task(name=queue.BUILD_REPORT, acks_late=True)
 def build_report(job_id: int) -> str | None:
     """Build a requested report file. Claims the job (queued → running) first, so a finished or
     running job is left alone; returns the job's final status, or None when it was not claimed."""
-    from surveys.services.reports import report_job_run  # the service enqueues this task lazily
-
     job = report_job_run(job_id=job_id)
     return job.status if job is not None else None
 
@@ -172,7 +140,7 @@ def _mail_task(task, outcome) -> int:  # type: ignore[no-untyped-def]
     return len(outcome.sent)
 
 
-@shared_task(name="surveys.tasks.send_invitations", bind=True, acks_late=True, max_retries=MAIL_MAX_RETRIES)
+@shared_task(name=queue.SEND_INVITATIONS, bind=True, acks_late=True, max_retries=MAIL_MAX_RETRIES)
 def send_invitations(self, round_id: int) -> int:  # type: ignore[no-untyped-def]
     """Invite the panel to an open round; returns how many were sent now."""
     round_ = Round.objects.filter(pk=round_id, status=Round.Status.OPEN).first()
@@ -183,7 +151,7 @@ def send_invitations(self, round_id: int) -> int:  # type: ignore[no-untyped-def
     return _mail_task(self, invitations_send(round=round_))
 
 
-@shared_task(name="surveys.tasks.send_reminders", bind=True, acks_late=True, max_retries=MAIL_MAX_RETRIES)
+@shared_task(name=queue.SEND_REMINDERS, bind=True, acks_late=True, max_retries=MAIL_MAX_RETRIES)
 def send_reminders(self, round_id: int) -> int:  # type: ignore[no-untyped-def]
     """Remind those who have not submitted in an open round; returns how many were sent now."""
     round_ = Round.objects.filter(pk=round_id, status=Round.Status.OPEN).first()
@@ -194,7 +162,7 @@ def send_reminders(self, round_id: int) -> int:  # type: ignore[no-untyped-def]
     return _mail_task(self, reminders_send(round=round_))
 
 
-@shared_task(name="surveys.tasks.send_thank_you", bind=True, acks_late=True, max_retries=MAIL_MAX_RETRIES)
+@shared_task(name=queue.SEND_THANK_YOU, bind=True, acks_late=True, max_retries=MAIL_MAX_RETRIES)
 def send_thank_you(self, ballot_id: int) -> int:  # type: ignore[no-untyped-def]
     """Thank an expert for a submitted ballot."""
     ballot = Ballot.objects.filter(pk=ballot_id).first()

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from delphi.celery import app as celery_app
 from surveys.models import Ballot, DeliveryLog, Panelist, Round
+from surveys.services import queue
 from surveys.services.rounds import round_close, round_create, round_open
-from surveys.tasks import SWEEP_GRACE, aggregate_round, enqueue, sweep_pending
+from surveys.tasks import SWEEP_GRACE, sweep_pending
 from tests.factories import answer_round, consented_panel, small_study
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ def broker_down() -> Iterator[None]:
 
 
 def test_enqueue_reports_a_missing_broker_instead_of_raising(broker_down: None) -> None:
-    assert enqueue(aggregate_round, 1) is False
+    assert queue.enqueue(queue.AGGREGATE_ROUND, 1) is False
 
 
 def test_closing_a_round_with_the_broker_down_keeps_every_ballot(

@@ -16,7 +16,7 @@ import pytest
 from surveys.models import DeliveryLog, Panelist
 from surveys.models.panel import hash_token
 from surveys.services.rounds import round_create, round_open
-from surveys.tasks import enqueue, send_reminders
+from surveys.services.queue import SEND_REMINDERS, enqueue
 from tests.conftest import start_celery_worker, stop_celery_worker, tasks_sent_to
 from tests.factories import consented_panel, small_study
 from tests.fake_smtp import fake_smtp
@@ -52,7 +52,7 @@ def test_a_worker_killed_mid_send_leaves_a_claim_that_the_redelivered_task_sends
     with tasks_sent_to(queue), fake_smtp(stall=True) as stalling, fake_smtp() as working:
         doomed = start_celery_worker(queue, **_smtp_env(stalling.port, timeout_s=60))
         try:
-            enqueue(send_reminders, round_.pk)
+            enqueue(SEND_REMINDERS, round_.pk)
             assert stalling.data_seen.wait(60), "the worker never reached DATA"
             doomed.kill()
             doomed.wait(timeout=10)

@@ -286,7 +286,7 @@ def ballot_submit(*, panelist: Panelist, round: Round, notify: bool = True) -> B
     if panelist.status == Panelist.Status.INVITED:
         Panelist.objects.filter(pk=panelist.pk).update(status=Panelist.Status.ACTIVE)
     from surveys.services.mail import on_ballot_submitted
-    from surveys.tasks import schedule_live_feedback  # tasks import services; enqueue lazily
+    from surveys.services.queue import schedule_live_feedback
 
     if notify:
         on_ballot_submitted(ballot)

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from surveys.models import Panelist, Rating, Round, Study
 from surveys.selectors.ratings import lineage_roots
+from surveys.services import queue
 from surveys.services.ballots import RatingInput, ballot_save, ballot_submit
 from surveys.services.rounds import round_close, round_create, round_next, round_open
 
@@ -151,8 +152,6 @@ def demo_simulate(*, study: Study, profile: DemoProfile, rounds: int = 3, seed: 
     is met. Only synthetic panelists answer; the aggregation task runs in-process (``apply``) so the
     simulation sees its own uncommitted writes whatever the broker.
     """
-    from surveys.tasks import aggregate_round  # tasks import services
-
     panel = list(study.panelists.filter(is_synthetic=True).order_by("pk"))
     now = timezone.now()
     Panelist.objects.filter(pk__in=[p.pk for p in panel], consent_at__isnull=True).update(consent_at=now)
@@ -169,7 +168,7 @@ def demo_simulate(*, study: Study, profile: DemoProfile, rounds: int = 3, seed: 
             ballot_save(panelist=panelist, round=round_, entries=sim.answer(panelist, round_, targets))
             ballot_submit(panelist=panelist, round=round_, notify=False)
         round_close(round=round_, actor_label="demo", aggregate=False)
-        aggregate_round.apply(args=(round_.pk,))
+        queue.run_here(queue.AGGREGATE_ROUND, round_.pk)
         round_.refresh_from_db()
         targets = sim.targets(round_)
     assert round_ is not None

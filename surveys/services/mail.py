@@ -32,7 +32,7 @@ from django.utils import timezone
 from surveys.deadlines import is_past, moment_format
 from surveys.errors import DomainError
 from surveys.models import Ballot, DeliveryLog, Panelist, Round, Study
-from surveys.services import message_templates
+from surveys.services import message_templates, queue
 from surveys.services.panel import panelist_token_install, token_mint
 
 logger = logging.getLogger(__name__)
@@ -240,24 +240,21 @@ def thank_you_missing(*, submitted_after: datetime, submitted_before: datetime) 
 
 
 def _enqueue(task_name: str, object_id: int) -> None:
-    from surveys import tasks  # tasks import services; enqueue lazily
-
-    task = getattr(tasks, task_name)
     # enqueue() logs and carries on when the broker is down (asking again sends nobody a duplicate);
     # robust: in the embedded default the task runs right here, and a mail failure is logged, not a 500.
-    transaction.on_commit(lambda: tasks.enqueue(task, object_id), robust=True)
+    queue.enqueue_on_commit(task_name, object_id, robust=True)
 
 
 def invitations_request(*, round: Round) -> None:
     """Queue the invitations of an open round (a Celery task, once the caller's transaction commits)."""
-    _enqueue("send_invitations", _open_round(round, "invitations").pk)
+    _enqueue(queue.SEND_INVITATIONS, _open_round(round, "invitations").pk)
 
 
 def reminders_request(*, round: Round) -> None:
     """Queue reminders for those who have not submitted in an open round."""
-    _enqueue("send_reminders", _open_round(round, "reminders").pk)
+    _enqueue(queue.SEND_REMINDERS, _open_round(round, "reminders").pk)
 
 
 def on_ballot_submitted(ballot: Ballot) -> None:
     """Call inside ``ballot_submit``'s transaction: the thank-you goes out once the submission commits."""
-    _enqueue("send_thank_you", ballot.pk)
+    _enqueue(queue.SEND_THANK_YOU, ballot.pk)

@@ -22,6 +22,7 @@ from surveys.errors import DomainError
 from surveys.models import ReportJob, Study
 from surveys.reports.formats import FORMATS, render
 from surveys.selectors.reports import report_changed_at, report_data
+from surveys.services import queue
 
 logger = logging.getLogger(__name__)
 
@@ -58,14 +59,8 @@ def report_request(
     requester: Any = user if user is not None and user.is_authenticated else None  # a User model instance
     with transaction.atomic():
         job = ReportJob.objects.create(study=study, format=format, requested_by=requester)
-        transaction.on_commit(lambda: _enqueue(job.pk))
+        queue.enqueue_on_commit(queue.BUILD_REPORT, job.pk)  # if the broker is down, the sweep re-sends it
     return job
-
-
-def _enqueue(job_id: int) -> None:
-    from surveys.tasks import build_report, enqueue  # tasks import services; enqueue lazily
-
-    enqueue(build_report, job_id)  # if the broker is down, the sweep re-sends queued jobs
 
 
 def _claim(job_id: int) -> datetime | None:

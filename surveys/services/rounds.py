@@ -18,6 +18,7 @@ from django.utils import timezone
 from surveys.deadlines import is_past, moment_format
 from surveys.errors import DomainError
 from surveys.models import Item, ItemStatistic, Round, RoundItem, Study
+from surveys.services import queue
 from surveys.services.audit import audit_record
 from surveys.services.round_items import item_reword
 from surveys.stats import RuleError, item_decision, parse_consensus_rule, parse_stopping_rule
@@ -170,9 +171,7 @@ def round_close(
     closed = Round.objects.select_related("study").get(pk=round.pk)
     audit_record(study=closed.study, action="round.closed", actor=actor, actor_label=actor_label, round=closed)
     if aggregate:
-        from surveys.tasks import schedule_aggregation  # tasks import services; enqueue lazily
-
-        schedule_aggregation(closed)
+        queue.schedule_aggregation(closed)
     return closed
 
 
@@ -182,9 +181,7 @@ def round_aggregate_request(*, round: Round) -> None:
     round_ = Round.objects.select_related("study").get(pk=round.pk)
     if round_.status not in (Round.Status.CLOSED, Round.Status.AGGREGATED):
         raise DomainError(f"Round {round_.number} is {round_.status}; close it before computing its statistics.")
-    from surveys.tasks import schedule_aggregation  # tasks import services; enqueue lazily
-
-    schedule_aggregation(round_)
+    queue.schedule_aggregation(round_)
 
 
 def _close_due(round_id: int) -> Round | None:
@@ -199,9 +196,7 @@ def _close_due(round_id: int) -> Round | None:
             return None
         round_ = Round.objects.select_related("study").get(pk=round_id)
         audit_record(study=round_.study, action="round.closed", actor_label="deadline", round=round_)
-        from surveys.tasks import schedule_aggregation  # tasks import services; enqueue lazily
-
-        schedule_aggregation(round_)
+        queue.schedule_aggregation(round_)
     return round_
 
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from surveys.errors import DomainError
 from surveys.models import Ballot, Panelist, Rating, Round, Suggestion
+from surveys.services import queue
 from surveys.services.aggregation import round_aggregate
 from surveys.services.audit import audit_record
 
@@ -88,9 +89,7 @@ def _answers_delete(panelist: Panelist, *, actor: AbstractBaseUser | None, actor
             round_aggregate(round=round_)
             recomputed.append(round_.number)
         elif round_.status == Round.Status.OPEN and round_.is_live_feedback:
-            from surveys.tasks import schedule_live_feedback  # tasks import services; enqueue lazily
-
-            schedule_live_feedback(round_)
+            queue.schedule_live_feedback(round_)
     audit_record(
         study=panelist.study, action="panelist.answers_deleted", actor=actor, actor_label=actor_label,
         pseudonym=panelist.pseudonym, ballots=n_ballots, ratings=n_ratings, suggestions=n_suggestions,
