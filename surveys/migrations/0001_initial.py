@@ -272,7 +272,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name_plural': 'studies',
                 'ordering': ['title'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('min_group_size__gte', 2)), name='study_min_group_size_gte_2'), models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'running', 'finished'])), name='study_status_valid')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('min_group_size__gte', 2)), name='study_min_group_size_gte_2'), models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'running', 'finished'])), name='study_status_valid'), models.CheckConstraint(condition=models.Q(('outside_iqr_reason__in', ['required', 'optional', 'off'])), name='study_outside_iqr_reason_valid')],
             },
         ),
         migrations.AddField(

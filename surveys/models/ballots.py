@@ -43,7 +43,7 @@ class Ballot(models.Model):
             models.UniqueConstraint(fields=["round", "panelist"], name="ballot_unique_per_round"),
             models.CheckConstraint(condition=Q(status__in=BallotStatus.values), name="ballot_status_valid"),
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(submitted_at__isnull=False), name="ballot_submitted_has_time"
+                condition=Q(status=BallotStatus.DRAFT) | Q(submitted_at__isnull=False), name="ballot_submitted_has_time"
             ),
         ]
 

@@ -63,6 +63,10 @@ class Panelist(models.Model):
     def __str__(self) -> str:
         return f"{self.pseudonym}{' (synthetic)' if self.is_synthetic else ''}"
 
+    @property
+    def is_revoked(self) -> bool:
+        return self.status == PanelistStatus.REVOKED
+
 
 #: Statuses whose invitation no longer opens anything: the expert cannot answer or be counted as reachable.
 UNUSABLE = (Panelist.Status.REVOKED, Panelist.Status.WITHDRAWN)

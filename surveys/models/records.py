@@ -104,6 +104,19 @@ class ReportJob(models.Model):
         return f"{self.study.slug} {self.format} ({self.status})"
 
 
+    @property
+    def is_pending(self) -> bool:
+        """Queued or being built: not yet a file, nor an error."""
+        return self.status in (ReportJobStatus.QUEUED, ReportJobStatus.RUNNING)
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == ReportJobStatus.DONE
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == ReportJobStatus.FAILED
+
 class DeliveryKind(models.TextChoices):
     INVITATION = "invitation", "Invitation"
     REMINDER = "reminder", "Reminder"
@@ -143,7 +156,7 @@ class DeliveryLog(models.Model):
             models.CheckConstraint(condition=Q(kind__in=DeliveryKind.values), name="delivery_kind_valid"),
             models.CheckConstraint(condition=Q(status__in=DeliveryStatus.values), name="delivery_status_valid"),
             models.CheckConstraint(
-                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="delivery_sent_has_time"
+                condition=~Q(status=DeliveryStatus.SENT) | Q(sent_at__isnull=False), name="delivery_sent_has_time"
             ),
         ]
 

@@ -61,9 +61,17 @@ class Round(models.Model):
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
 
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
     def move_to(self, target: str) -> None:
         check_transition(f"Round {self.number}", self.TRANSITIONS, self.status, target)
         self.status = target
+
+    @property
+    def is_aggregated(self) -> bool:
+        return self.status == self.Status.AGGREGATED
 
 
 class RoundItem(models.Model):

@@ -11,6 +11,13 @@ from .rounds import Round, RoundItem
 from .study import Dimension
 
 
+class ItemVerdict(models.TextChoices):
+    IN = "in", "Consensus in"
+    OUT = "out", "Consensus out"
+    NONE = "none", "No consensus"
+    NO_VERDICT = "", "No verdict"
+
+
 class ItemStatistic(models.Model):
     """Round item × dimension × group (``""`` is the whole panel). See surveys/stats for definitions.
 
@@ -18,11 +25,7 @@ class ItemStatistic(models.Model):
     toward consensus (e.g. confidence).
     """
 
-    class Verdict(models.TextChoices):
-        IN = "in", "Consensus in"
-        OUT = "out", "Consensus out"
-        NONE = "none", "No consensus"
-        NO_VERDICT = "", "No verdict"
+    Verdict = ItemVerdict
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="item_statistics")
     round_item = models.ForeignKey(RoundItem, on_delete=models.CASCADE, related_name="statistics")
@@ -84,9 +87,7 @@ class ItemStatistic(models.Model):
                 condition=Q(pct_disagree__isnull=True) | Q(pct_disagree__gte=0, pct_disagree__lte=1),
                 name="item_statistic_pct_disagree_share",
             ),
-            models.CheckConstraint(
-                condition=Q(verdict__in=["in", "out", "none", ""]), name="item_statistic_verdict_valid"
-            ),
+            models.CheckConstraint(condition=Q(verdict__in=ItemVerdict.values), name="item_statistic_verdict_valid"),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,14 @@ class StudyStatus(models.TextChoices):
     FINISHED = "finished", "Finished"
 
 
+class StudyOutsideIqrReason(models.TextChoices):
+    """Whether an expert whose rating lies outside the panel's previous IQR is asked for a reason."""
+
+    REQUIRED = "required", "Required"
+    OPTIONAL = "optional", "Optional"
+    OFF = "off", "Not asked"
+
+
 class Study(models.Model):
     Status = StudyStatus
 
@@ -23,10 +31,7 @@ class Study(models.Model):
         Status.FINISHED: (),
     }
 
-    class OutsideIqrReason(models.TextChoices):
-        REQUIRED = "required", "Required"
-        OPTIONAL = "optional", "Optional"
-        OFF = "off", "Not asked"
+    OutsideIqrReason = StudyOutsideIqrReason
 
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=300)
@@ -57,6 +62,9 @@ class Study(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(min_group_size__gte=2), name="study_min_group_size_gte_2"),
             models.CheckConstraint(condition=Q(status__in=StudyStatus.values), name="study_status_valid"),
+            models.CheckConstraint(
+                condition=Q(outside_iqr_reason__in=StudyOutsideIqrReason.values), name="study_outside_iqr_reason_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -65,6 +73,16 @@ class Study(models.Model):
     @property
     def is_rule_frozen(self) -> bool:
         return self.consensus_rule_frozen_at is not None
+
+    @property
+    def is_reason_required(self) -> bool:
+        """A rating outside the previous IQR needs a reason before the ballot can be submitted."""
+        return self.outside_iqr_reason == StudyOutsideIqrReason.REQUIRED
+
+    @property
+    def is_reason_asked(self) -> bool:
+        """A rating outside the previous IQR asks for a reason (required or optional)."""
+        return self.outside_iqr_reason != StudyOutsideIqrReason.OFF
 
     def move_to(self, target: str) -> None:
         check_transition(f"Study '{self.slug}'", self.TRANSITIONS, self.status, target)

@@ -135,8 +135,12 @@ class QuestionnaireView:
         return not self.is_closed and not self.is_submitted
 
     @property
-    def reason_rule(self) -> str:
-        return self.data.round.study.outside_iqr_reason
+    def is_reason_required(self) -> bool:
+        return self.data.round.study.is_reason_required
+
+    @property
+    def is_reason_asked(self) -> bool:
+        return self.data.round.study.is_reason_asked
 
 
 def _point(value: str) -> int | None:

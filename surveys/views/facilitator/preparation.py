@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from surveys.errors import DomainError
-from surveys.models import Item, Round, Suggestion
+from surveys.models import Item, ItemStatistic, Round, Suggestion
 from surveys.selectors.preparation import round_preparation
 from surveys.services import round_items, suggestions
 
@@ -41,7 +41,12 @@ def round_prepare(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         SuggestionAcceptForm.for_suggestion(s, study=round_.study, sections=p.sections, dimensions=p.dimensions)
         for s in p.suggestions
     ]
-    context = {"study": round_.study, "p": p, "suggestions": list(zip(p.suggestions, forms, strict=True))}
+    context = {
+        "study": round_.study,
+        "p": p,
+        "suggestions": list(zip(p.suggestions, forms, strict=True)),
+        "Verdict": ItemStatistic.Verdict,  # the templates compare verdicts against the enum
+    }
     return render(request, "surveys/facilitator/prepare.html", context)
 
 
