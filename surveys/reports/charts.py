@@ -1,14 +1,20 @@
-"""Report charts drawn with matplotlib's Agg backend, as PNG bytes (inlined as data URIs).
+"""Trajectory charts drawn with matplotlib's Agg backend, as PNG bytes, in two layouts.
 
-A trajectory chart has three panels per item lineage × dimension, one point per reported round:
-the median with its IQR band (the dimension's agree and disagree bands shaded), the share agreeing
-as bars against the consensus rule's threshold line, and the distribution of ratings as a heat
-strip (share of valid ratings per scale point). Quantiles are the stored ones (R type 7).
+A trajectory has a panel per view of one item lineage × dimension, one point per reported round:
+the median with its IQR band (the dimension's agree and disagree bands shaded; the median's
+interval as whiskers when the statistics carry ``median_ci_lo``/``median_ci_hi``), the share
+agreeing as bars against the consensus rule's threshold, and the distribution of ratings as a
+heat strip (share of valid ratings per scale point). A dimension that does not decide consensus
+(e.g. confidence) has no agree band in that sense, so it gets no "% agree" panel. Quantiles are
+the stored ones (R type 7).
 
-Building matplotlib axes costs about twice as much as drawing them, so :class:`TrajectoryCharts`
-keeps one figure per dimension and only updates its artists between items; that keeps the
-benchmark's 100-item PDF within its budget. No pyplot (no global state, safe in threads), no
-network fonts: matplotlib's bundled DejaVu Sans.
+``wide`` puts the panels side by side (960 × 250 CSS px), ``narrow`` stacks them (360 px wide) so
+that their text stays legible on a phone. Pixels are ``scale`` times the CSS size (2: sharp on
+high-density screens). Building matplotlib axes costs about twice as much as drawing them, so
+:class:`TrajectoryCharts` keeps one figure per dimension and layout and only updates its artists
+between items (matplotlib's blitting,
+https://matplotlib.org/stable/users/explain/animations/blitting.html). No pyplot (no global state,
+safe in threads), no network fonts: matplotlib's bundled DejaVu Sans.
 """
 
 from __future__ import annotations
@@ -28,25 +34,33 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from surveys.stats import is_shown
+from .data import DimensionInfo
 
-from .data import DimensionInfo, ReportData
-
-DPI = 130
-SIZE = (7.4, 1.75)
+BASE_DPI = 100  # CSS px per inch: a figure of 9.6 in is 960 CSS px wide
+FONT = {"title": 10.5, "tick": 9}  # points; at BASE_DPI 10.5 pt is 14.6 CSS px
 COLORS = {"in": "#2f7d4f", "out": "#b23b3b", "none": "#8a8f98", "": "#c9ccd1"}
 LINE = "#1f4e79"
 BAND = "#9ec3e6"
 HEAT = matplotlib.colormaps["Blues"].with_extremes(bad="#eceef2")  # grey: not asked that round
+WIDE_WIDTH, NARROW_WIDTH = 9.6, 3.6  # inches at BASE_DPI
+PANEL_HEIGHT = {"wide": 2.5, "narrow": 1.95}
+
+
+def trajectory_size(layout: str, decides: bool) -> tuple[int, int]:
+    """The chart's CSS size in px: what the page writes as the image's width and height."""
+    if layout == "wide":
+        return int(WIDE_WIDTH * BASE_DPI), int(PANEL_HEIGHT["wide"] * BASE_DPI)
+    panels = 3 if decides else 2
+    return int(NARROW_WIDTH * BASE_DPI), int((PANEL_HEIGHT["narrow"] * panels + 0.15) * BASE_DPI)
 
 
 def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _png(figure: Figure) -> bytes:
+def figure_png(figure: Figure, scale: float) -> bytes:
     out = io.BytesIO()
-    figure.savefig(out, format="png", dpi=DPI)
+    figure.savefig(out, format="png", dpi=BASE_DPI * scale)
     return out.getvalue()
 
 
@@ -61,95 +75,108 @@ def _encode(canvas: FigureCanvasAgg) -> bytes:
     return out.getvalue()
 
 
+def style_axes(ax: Any, title: str) -> None:
+    ax.set_title(title, fontsize=FONT["title"], loc="left")
+    ax.tick_params(labelsize=FONT["tick"], length=2)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
 @dataclass
 class _Panels:
     figure: Figure
     canvas: FigureCanvasAgg
     line: Any
     whiskers: Any
-    bars: Any
-    threshold: Any
     heat: Any
+    bars: Any = None
     band: Any = None
+    interval: Any = None
     background: Any = None
 
 
 class TrajectoryCharts:
-    """Trajectory charts for one report: x positions are the report's rounds.
+    """Trajectory charts for one report: x positions are the report's rounds."""
 
-    Per dimension, the axes, ticks, titles and bands are drawn once and kept as a background;
-    each item then only restores it and draws its own line, band, bars and heat strip on top
-    (matplotlib's blitting, https://matplotlib.org/stable/users/explain/animations/blitting.html).
-    """
-
-    def __init__(self, rounds: Sequence[int], threshold: float | None, *, min_group_size: int) -> None:
+    def __init__(self, rounds: Sequence[int], threshold: float | None, *, scale: float = 2) -> None:
         self.rounds = list(rounds)
-        self.min_group_size = min_group_size
         self.x = np.arange(1, len(self.rounds) + 1, dtype=float)
         self.threshold = threshold
-        self._panels: dict[str, _Panels] = {}
+        self.scale = scale
+        self._panels: dict[tuple[str, str], _Panels] = {}
 
-    def _setup(self, dimension: DimensionInfo, *, blit: bool) -> _Panels:
-        figure = Figure(figsize=SIZE, dpi=DPI)
+    def _figure(self, layout: str, decides: bool) -> tuple[Figure, list[Any]]:
+        width, height = trajectory_size(layout, decides)
+        figure = Figure(figsize=(width / BASE_DPI, height / BASE_DPI), dpi=BASE_DPI * self.scale)
+        panels = 3 if decides else 2
+        if layout == "wide":
+            ratios = [1.25, 1, 1][:panels]
+            figure.subplots_adjust(left=0.045, right=0.99, bottom=0.14, top=0.86, wspace=0.22)
+            axes = figure.subplots(1, panels, gridspec_kw={"width_ratios": ratios})
+        else:
+            figure.subplots_adjust(left=0.16, right=0.97, bottom=0.06, top=0.95, hspace=0.55)
+            axes = figure.subplots(panels, 1)
+        return figure, list(axes)
+
+    def _setup(self, dimension: DimensionInfo, layout: str) -> _Panels:
+        figure, axes = self._figure(layout, dimension.decides)
         canvas = FigureCanvasAgg(figure)
-        figure.subplots_adjust(left=0.055, right=0.985, bottom=0.2, top=0.84, wspace=0.28)
-        median_ax, agree_ax, heat_ax = figure.subplots(1, 3, gridspec_kw={"width_ratios": [1.25, 1, 1]})
+        median_ax, heat_ax = axes[0], axes[-1]
         labels = [f"R{n}" for n in self.rounds]
         low, high = dimension.scale_min, dimension.scale_max
-        for ax, title in ((median_ax, "Median and IQR"), (agree_ax, "% agree"), (heat_ax, "Distribution")):
-            ax.set_title(title, fontsize=8, loc="left")
-            ax.tick_params(labelsize=7, length=2)
+        titles = ["Median and IQR", "% agree", "Distribution (darker: more)"]
+        for ax, title in zip(axes, titles if dimension.decides else titles[::2], strict=True):
+            style_axes(ax, title)
             ax.set_xticks(self.x, labels)
             ax.set_xlim(0.5, len(self.rounds) + 0.5)
-        median_ax.axhspan(dimension.agree[0] - 0.5, dimension.agree[1] + 0.5, color="#2f7d4f", alpha=0.08, lw=0)
-        median_ax.axhspan(dimension.disagree[0] - 0.5, dimension.disagree[1] + 0.5, color="#b23b3b", alpha=0.08, lw=0)
+        if dimension.decides:
+            median_ax.axhspan(dimension.agree[0] - 0.5, dimension.agree[1] + 0.5, color="#2f7d4f", alpha=0.09, lw=0)
+            median_ax.axhspan(
+                dimension.disagree[0] - 0.5, dimension.disagree[1] + 0.5, color="#b23b3b", alpha=0.09, lw=0
+            )
         median_ax.set_ylim(low - 0.5, high + 0.5)
         step = 1 if high - low <= 6 else 2
         median_ax.set_yticks(range(low, high + 1, step))
-        (line,) = median_ax.plot(self.x, np.full(len(self.x), np.nan), color=LINE, marker="o", ms=3.5, lw=1.5)
-        whiskers = median_ax.vlines(self.x, low, low, color=LINE, lw=3, alpha=0.35)
-        agree_ax.set_ylim(0, 1)
-        agree_ax.set_yticks([0, 0.5, 1], ["0%", "50%", "100%"])
-        bars = agree_ax.bar(self.x, np.zeros(len(self.x)), width=0.6, color=COLORS[""])
-        threshold = None
-        if self.threshold is not None and dimension.decides:
-            threshold = agree_ax.axhline(self.threshold, color="#333333", lw=1, ls="--")
+        (line,) = median_ax.plot(self.x, np.full(len(self.x), np.nan), color=LINE, marker="o", ms=5, lw=2, zorder=3)
+        whiskers = median_ax.vlines(self.x, low, low, color=LINE, lw=4, alpha=0.3)
         heat = heat_ax.imshow(
             np.full((high - low + 1, len(self.x)), np.nan),
             aspect="auto", origin="lower", cmap=HEAT, vmin=0, vmax=1, interpolation="nearest",
             extent=(0.5, len(self.rounds) + 0.5, low - 0.5, high + 0.5),
         )  # fmt: skip
         heat_ax.set_yticks(range(low, high + 1, step))
-        panels = _Panels(figure, canvas, line, whiskers, bars, threshold, heat)
-        if blit:
-            moving = self._moving(panels)
-            for artist in moving:
-                artist.set_visible(False)
-            canvas.draw()
-            panels.background = canvas.copy_from_bbox(figure.bbox)
-            for artist in moving:
-                artist.set_visible(True)
+        panels = _Panels(figure, canvas, line, whiskers, heat)
+        if dimension.decides:
+            agree_ax = axes[1]
+            agree_ax.set_ylim(0, 1)
+            agree_ax.set_yticks([0, 0.5, 1], ["0%", "50%", "100%"])
+            panels.bars = agree_ax.bar(self.x, np.zeros(len(self.x)), width=0.6, color=COLORS[""])
+            if self.threshold is not None:
+                agree_ax.axhline(self.threshold, color="#333333", lw=1, ls="--", zorder=3)
+                agree_ax.text(0.55, min(self.threshold + 0.03, 0.97), f"rule {self.threshold:.0%}",
+                              fontsize=FONT["tick"], color="#333333", va="bottom")  # fmt: skip
+        panels.interval = median_ax.vlines(self.x, low, low, color="#10263d", lw=1.2, zorder=4)  # median's CI
+        moving = self._moving(panels)
+        for artist in moving:
+            artist.set_visible(False)
+        canvas.draw()
+        panels.background = canvas.copy_from_bbox(figure.bbox)
+        for artist in moving:
+            artist.set_visible(True)
         return panels
 
     @staticmethod
     def _moving(panels: _Panels) -> list[Any]:
-        extra = [panels.threshold] if panels.threshold is not None else []
-        return [panels.line, panels.whiskers, *panels.bars, *extra, panels.heat]
+        bars = list(panels.bars) if panels.bars is not None else []
+        return [panels.line, panels.whiskers, *bars, panels.heat, panels.interval]
 
-    def png(self, dimension: DimensionInfo, rows: pd.DataFrame, *, groups: pd.DataFrame | None = None) -> bytes:
+    def png(self, dimension: DimensionInfo, rows: pd.DataFrame, layout: str = "wide") -> bytes:
         """The trajectory chart of ``rows`` (one lineage × dimension, whole panel; columns round,
-        median, q1, q3, pct_agree, verdict, distribution). ``groups`` adds group median lines
-        (drawn on a figure of its own, in full); a group's point is drawn only for a round where it
-        gave at least ``min_group_size`` valid ratings (:func:`surveys.stats.is_shown`)."""
-        panels = self._panels.get(dimension.key) if groups is None else None
+        median, q1, q3, pct_agree, verdict, distribution, optionally median_ci_lo/hi)."""
+        panels = self._panels.get((dimension.key, layout))
         if panels is None:
-            panels = self._setup(dimension, blit=groups is None)
-            if groups is None:
-                self._panels[dimension.key] = panels
+            panels = self._panels[(dimension.key, layout)] = self._setup(dimension, layout)
         self._update(panels, dimension, rows)
-        if groups is not None:
-            self._group_lines(panels.line.axes, groups)
-            return _png(panels.figure)
         panels.canvas.restore_region(panels.background)
         for artist in [panels.band, *self._moving(panels)]:
             artist.axes.draw_artist(artist)
@@ -158,11 +185,19 @@ class TrajectoryCharts:
                 ax.draw_artist(spine)
         return _encode(panels.canvas)
 
-    def _update(self, panels: _Panels, dimension: DimensionInfo, rows: pd.DataFrame) -> None:
+    def _series(self, rows: pd.DataFrame) -> tuple[pd.DataFrame, list[bool], dict[str, np.ndarray]]:
         by_round = rows.set_index("round")
         pick = [n in by_round.index for n in self.rounds]
-        series = {c: np.array([by_round.at[n, c] if ok else np.nan for n, ok in zip(self.rounds, pick, strict=True)],
-                              dtype=float) for c in ("median", "q1", "q3", "pct_agree")}  # fmt: skip
+        columns = [c for c in ("median", "q1", "q3", "pct_agree", "median_ci_lo", "median_ci_hi") if c in by_round]
+        series = {
+            c: np.array([by_round.at[n, c] if ok else np.nan for n, ok in zip(self.rounds, pick, strict=True)],
+                        dtype=float)
+            for c in columns
+        }  # fmt: skip
+        return by_round, pick, series
+
+    def _update(self, panels: _Panels, dimension: DimensionInfo, rows: pd.DataFrame) -> None:
+        by_round, pick, series = self._series(rows)
         median_ax = panels.line.axes
         panels.line.set_ydata(series["median"])
         if panels.band is not None:
@@ -173,9 +208,16 @@ class TrajectoryCharts:
             [[(x, q1), (x, q3)] if ok else [(x, low), (x, low)]
              for x, q1, q3, ok in zip(self.x, series["q1"], series["q3"], pick, strict=True)]
         )  # fmt: skip
-        for bar, n, ok, share in zip(panels.bars, self.rounds, pick, series["pct_agree"], strict=True):
-            bar.set_height(0 if not ok or np.isnan(share) else share)
-            bar.set_color(COLORS.get(str(by_round.at[n, "verdict"]), COLORS[""]) if ok else COLORS[""])
+        lo, hi = series.get("median_ci_lo"), series.get("median_ci_hi")
+        segments = []
+        for index, x in enumerate(self.x):
+            ok = lo is not None and hi is not None and not (np.isnan(lo[index]) or np.isnan(hi[index]))
+            segments.append([(x, lo[index]), (x, hi[index])] if ok else [(x, low), (x, low)])  # type: ignore[index]
+        panels.interval.set_segments(segments)
+        if panels.bars is not None:
+            for bar, n, ok, share in zip(panels.bars, self.rounds, pick, series["pct_agree"], strict=True):
+                bar.set_height(0 if not ok or np.isnan(share) else share)
+                bar.set_color(COLORS.get(str(by_round.at[n, "verdict"]), COLORS[""]) if ok else COLORS[""])
         shares = np.full((len(dimension.points), len(self.rounds)), np.nan)
         for column, (n, ok) in enumerate(zip(self.rounds, pick, strict=True)):
             if ok:
@@ -183,44 +225,3 @@ class TrajectoryCharts:
                 if counts.sum():
                     shares[:, column] = counts / counts.sum()
         panels.heat.set_data(np.ma.masked_invalid(shares))
-
-    def _group_lines(self, ax: Any, groups: pd.DataFrame) -> None:
-        """Each shown group's median as a dotted line, with a legend under the panels."""
-        palette = ["#e07b39", "#6a4c93", "#1b998b", "#c9184a", "#8d6346", "#5c677d"]
-        groups = groups[is_shown(groups["n"].to_numpy(), min_group_size=self.min_group_size)]
-        for index, (group, chosen) in enumerate(groups.groupby("group", sort=True)):
-            by_round = chosen.set_index("round")["median"]
-            values = [float(by_round.get(n, np.nan)) for n in self.rounds]
-            ax.plot(self.x, values, lw=1, ls=":", marker=".", ms=3, color=palette[index % len(palette)], label=group)
-        if len(groups):
-            figure = ax.figure
-            figure.set_size_inches(SIZE[0], SIZE[1] + 0.35)
-            figure.subplots_adjust(bottom=0.3, top=0.86)
-            ncol = min(len(groups["group"].unique()), 6)
-            figure.legend(fontsize=6.5, loc="lower center", ncol=ncol, frameon=False, handlelength=1.6)
-
-
-def convergence_png(data: ReportData) -> bytes | None:
-    """Mean IQR, share of items decided, and Kendall's W per round, one line per dimension."""
-    frame = data.convergence
-    if not len(frame):
-        return None
-    figure = Figure(figsize=(SIZE[0], 1.9), dpi=DPI)
-    figure.subplots_adjust(left=0.06, right=0.985, bottom=0.2, top=0.8, wspace=0.3)
-    axes = figure.subplots(1, 3)
-    decided = (frame["n_in"] + frame["n_out"]) / frame["n_items"].where(frame["n_items"] > 0)
-    for key, chosen in frame.groupby("dimension", sort=False):
-        dimension = data.dimension(str(key))
-        label = dimension.label
-        axes[0].plot(chosen["round"], chosen["mean_iqr"], marker="o", ms=3, label=label)
-        if dimension.decides:
-            axes[1].plot(chosen["round"], decided[chosen.index], marker="o", ms=3, label=label)
-        axes[2].plot(chosen["round"], chosen["kendall_w"], marker="o", ms=3, label=label)
-    for ax, title in zip(axes, ("Mean IQR", "Share decided (in or out)", "Kendall's W"), strict=True):
-        ax.set_title(title, fontsize=8, loc="left")
-        ax.tick_params(labelsize=7, length=2)
-        ax.set_xticks(data.round_numbers, [f"R{n}" for n in data.round_numbers])
-    axes[1].set_ylim(0, 1)
-    axes[2].set_ylim(0, 1)
-    axes[0].legend(fontsize=6, frameon=False)
-    return _png(figure)

@@ -1,16 +1,16 @@
 """The report as HTML: a template context built from :class:`~.data.ReportData`, shared by the
 web page and the PDF (WeasyPrint renders the same ``_report.html`` with print CSS).
 
-Numbers are formatted here, once, so the page and the PDF print the same strings: medians and
-quartiles with up to two decimals (type-7 quantiles can fall between points), shares as whole
-percentages.
+Numbers are formatted once (:mod:`.numbers`), so the page and the PDF print the same strings.
+Charts are not drawn here: the context links each chart through ``chart_src(name, layout)``, a URL
+of the chart cache for the web page, or a data URI drawn once for a standalone document.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from datetime import datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,41 +22,43 @@ from django.utils.safestring import mark_safe
 
 from surveys.lineage import Lineage
 
-from .data import DimensionInfo, ReportData
+from .chart_set import CONVERGENCE, QUADRANT, ChartSpec, chart_specs, trajectory_name
+from .data import ReportData
+from .finding import FINDING_RULES, finding
+from .headline import headline_context
+from .intro import intro_context
 from .methods import CHANGE_LABELS, change_counts
+from .numbers import fmt_num, fmt_p, fmt_pct, fmt_time
 from .sections import latest_divergence, verdict_label
+
+__all__ = ["fmt_num", "fmt_p", "fmt_pct", "fmt_time", "render_report_html", "report_context"]
 
 REPORT_CSS = "surveys/report.css"
 STABILITY_DETAIL_LIMIT = 15
 DIVERGENCE_LIMIT = 10
+PRINT_SCALE = 1.5  # pixels per CSS px of the charts a standalone document inlines
+
+ChartSource = Callable[[str, str], "str | None"]
 
 
 def _missing(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def fmt_num(value: Any, digits: int = 2) -> str:
-    """7, 6.5, 6.25; an en dash when missing."""
-    if _missing(value):
-        return "–"
-    text = f"{float(value):.{digits}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-def fmt_pct(share: Any) -> str:
-    return "–" if _missing(share) else f"{float(share) * 100:.0f}%"
-
-
-def fmt_p(p: Any) -> str:
-    if _missing(p):
-        return "–"
-    return "<0.001" if float(p) < 0.001 else f"{float(p):.3f}"
-
-
-def fmt_time(moment: datetime | None) -> str:
-    return "–" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
+def chart_ref(spec: ChartSpec | None, src: ChartSource | None) -> dict[str, Any] | None:
+    """What ``_chart.html`` needs: the wide image, and the narrow one for small screens if any."""
+    if spec is None or src is None:
+        return None
+    wide = src(spec.name, "wide")
+    if wide is None:
+        return None
+    narrow = src(spec.name, "narrow")
+    width, height = spec.size("wide")
+    ref: dict[str, Any] = {"alt": spec.alt, "src": wide, "width": width, "height": height, "narrow": None}
+    if narrow is not None:
+        n_width, n_height = spec.size("narrow")
+        ref["narrow"] = {"src": narrow, "width": n_width, "height": n_height}
+    return ref
 
 
 def _cell(row: Any | None, number: int, decides: bool = True) -> dict[str, Any]:
@@ -71,64 +73,21 @@ def _cell(row: Any | None, number: int, decides: bool = True) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _dimension_rows(data: ReportData, lineage: Lineage, charts: Any) -> list[dict[str, Any]]:
-    rows = data.lineage_statistics(lineage.root_code)
+def _dimension_rows(
+    data: ReportData, lineage: Lineage, specs: dict[str, ChartSpec], src: ChartSource | None
+) -> list[dict[str, Any]]:
+    rows = data.lineage_statistics(lineage.root_code, groups=True)
     out = []
     for key in lineage.dimensions:
         chosen = rows[rows["dimension"] == key]
-        by_round = {int(r["round"]): r for _, r in chosen.iterrows()}
+        whole = chosen[chosen["group"] == ""]
+        by_round = {int(r["round"]): r for _, r in whole.iterrows()}
         dimension = data.dimension(key)
-        chart = charts(dimension, chosen) if charts is not None and len(chosen) else None
         cells = [_cell(by_round.get(n), n, dimension.decides) for n in data.round_numbers]
-        out.append({"dimension": dimension, "cells": cells, "chart": chart})
+        chart = chart_ref(specs.get(trajectory_name(lineage.root_code, key)), src)
+        said = finding(chosen, dimension).text if dimension.decides and len(whole) else ""
+        out.append({"dimension": dimension, "cells": cells, "chart": chart, "finding": said})
     return out
-
-
-def _headline(data: ReportData, painter: Any) -> dict[str, Any] | None:
-    lineage = data.headline
-    if lineage is None:
-        return None
-    rows = data.lineage_statistics(lineage.root_code, groups=True)
-    hidden = data.suppressed[data.suppressed["lineage_root_code"] == lineage.root_code]
-    dims = []
-    for key in lineage.dimensions:
-        dimension = data.dimension(key)
-        chosen = rows[rows["dimension"] == key]
-        whole, groups = chosen[chosen["group"] == ""], chosen[chosen["group"] != ""]
-        table = []
-        for _, row in whole.iterrows():
-            in_round = groups[groups["round"] == row["round"]]
-            cell = _cell(row, int(row["round"]), dimension.decides)
-            cell["groups"] = [(g, fmt_num(m)) for g, m in zip(in_round["group"], in_round["median"], strict=True)]
-            withheld = hidden[(hidden["dimension"] == key) & (hidden["round"] == row["round"])]
-            cell["groups"] += [(g, data.suppressed_note) for g in withheld["group"]]
-            table.append(cell)
-        chart = None
-        if painter is not None and len(whole):
-            chart = _uri(painter.png(dimension, whole, groups=groups))
-        dims.append({"dimension": dimension, "rows": table, "chart": chart, "summary": _movement(table, dimension)})
-    return {"lineage": lineage, "dims": dims}
-
-
-def _movement(table: list[dict[str, Any]], dimension: DimensionInfo) -> str:
-    """One sentence: how the median, the share agreeing and the verdict moved from first to last round."""
-    if not table:
-        return "Not yet rated in an aggregated round."
-    first, last = table[0], table[-1]
-    if first is last:
-        text = f"Round {first['round']}: median {first['median']}, IQR {first['iqr']}, {first['pct_agree']} agree"
-        return text + (f" — {first['verdict_label']}." if dimension.decides else ".")
-    text = (
-        f"From round {first['round']} to round {last['round']}: median {first['median']} → {last['median']}, "
-        f"IQR {first['iqr']} → {last['iqr']}, agreeing {first['pct_agree']} → {last['pct_agree']}"
-    )
-    return text + (f"; {first['verdict_label']} → {last['verdict_label']}." if dimension.decides else ".")
-
-
-def _uri(png: bytes) -> str:
-    from .charts import data_uri
-
-    return data_uri(png)
 
 
 def _stability(data: ReportData) -> dict[str, Any]:
@@ -180,6 +139,16 @@ def _convergence(data: ReportData) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def _items_per_round(data: ReportData) -> list[dict[str, Any]]:
+    """How many items each round rated on the first dimension that decides consensus."""
+    keys = [d.key for d in data.dimensions if d.decides]
+    frame = data.convergence
+    if not keys or not len(frame):
+        return []
+    chosen = frame[frame["dimension"] == keys[0]]
+    return [{"round": int(r), "n_items": int(n)} for r, n in zip(chosen["round"], chosen["n_items"], strict=True)]
+
+
 def _divergence(data: ReportData) -> list[dict[str, Any]]:
     return [
         {"round": r["round"], "code": r["item_code"], "root": r["lineage_root_code"],
@@ -190,34 +159,21 @@ def _divergence(data: ReportData) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def report_context(data: ReportData, *, charts: bool = True) -> dict[str, Any]:
-    """Everything ``surveys/reports/_report.html`` shows, formatted."""
-    painter = None
-    if charts and data.round_numbers:
-        from .charts import TrajectoryCharts, convergence_png
-
-        painter = TrajectoryCharts(
-            data.round_numbers, data.methods.agree_threshold, min_group_size=data.study.min_group_size
-        )
-
-    def chart(dimension: DimensionInfo, rows: pd.DataFrame) -> str:
-        assert painter is not None
-        return _uri(painter.png(dimension, rows))
-
-    convergence_chart = None
-    if painter is not None:
-        png = convergence_png(data)
-        convergence_chart = _uri(png) if png else None
+def report_context(data: ReportData, *, chart_src: ChartSource | None = None) -> dict[str, Any]:
+    """Everything ``surveys/reports/_report.html`` shows, formatted; charts linked by ``chart_src``."""
+    specs = chart_specs(data) if chart_src is not None else {}
     changes = data.item_changes
+    threshold = fmt_pct(data.methods.agree_threshold)
     return {
         "report": data,
         "study": data.study,
+        "intro": intro_context(data, threshold),
         "reported_rounds": data.reported_rounds,
         "unreported_rounds": [r for r in data.rounds if not r.is_reported],
         "generated_at": fmt_time(data.generated_at),
-        "headline": _headline(data, painter),
+        "headline": headline_context(data),
         "items": [
-            {"lineage": lineage, "dims": _dimension_rows(data, lineage, chart if painter else None)}
+            {"lineage": lineage, "dims": _dimension_rows(data, lineage, specs, chart_src)}
             for lineage in data.lineages
             if lineage.dimensions
         ],
@@ -227,7 +183,9 @@ def report_context(data: ReportData, *, charts: bool = True) -> dict[str, Any]:
             for r in data.reported_rounds
         ],
         "convergence": _convergence(data),
-        "convergence_chart": convergence_chart,
+        "convergence_chart": chart_ref(specs.get(CONVERGENCE), chart_src),
+        "retired_counts": _items_per_round(data),
+        "quadrant_chart": chart_ref(specs.get(QUADRANT), chart_src),
         "stability": _stability(data),
         "divergence": _divergence(data),
         "attrition": _attrition(data),
@@ -238,8 +196,9 @@ def report_context(data: ReportData, *, charts: bool = True) -> dict[str, Any]:
             for r in changes[~changes["change"].isin(["asked", "carried"])].to_dict("records")
         ],
         "methods": data.methods,
+        "finding_rules": FINDING_RULES,
         "rule_frozen_at": fmt_time(data.methods.consensus_rule_frozen_at),
-        "threshold": fmt_pct(data.methods.agree_threshold),
+        "threshold": threshold,
     }
 
 
@@ -255,7 +214,17 @@ def _report_css() -> str:
     return mark_safe(Path(path).read_text(encoding="utf-8"))  # noqa: S308
 
 
+def inline_charts(data: ReportData) -> ChartSource:
+    """Every chart of ``data`` drawn now (wide layout only) and linked as data URIs."""
+    from .chart_set import draw_charts
+    from .charts import data_uri
+
+    drawn = draw_charts(data, layouts=("wide",), scale=PRINT_SCALE)
+    return lambda name, layout: data_uri(drawn[(name, layout)]) if (name, layout) in drawn else None
+
+
 def render_report_html(data: ReportData, *, charts: bool = True) -> str:
-    """The standalone printable document (``print.html``) that the PDF is made from."""
-    context = {**report_context(data, charts=charts), "report_css": _report_css()}
+    """The standalone printable document (``print.html``) that the PDF is made from; its charts are
+    inlined, so the file stands alone."""
+    context = {**report_context(data, chart_src=inline_charts(data) if charts else None), "report_css": _report_css()}
     return render_to_string("surveys/reports/print.html", context)

@@ -7,21 +7,34 @@ not, so nothing is revealed); signed-in experts or others without staff rights g
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from surveys.errors import DomainError
 from surveys.models import ReportJob, Study
+from surveys.reports.chart_set import LAYOUTS
 from surveys.reports.formats import FORMATS
 from surveys.reports.html import report_context
 from surveys.selectors.reports import report_data, report_jobs_latest, report_study_by_slug
+from surveys.services.report_charts import report_chart_png, report_state
 from surveys.services.reports import PENDING, report_request
+
+logger = logging.getLogger(__name__)
+
+#: How long a rendered report body stays in the cache. Its key holds the report's state, so a new
+#: aggregation is shown at once; the timeout only bounds the memory of states no one asks for.
+BODY_SECONDS = 24 * 3600
+CHART_MAX_AGE = 365 * 24 * 3600  # a chart URL names its state: its content never changes
 
 DOWNLOAD_FORMATS = ("pdf", "xlsx", "csv", "json", "html")
 
@@ -54,16 +67,70 @@ def _downloads(study: Study) -> tuple[list[dict[str, Any]], bool]:
     return entries, any(e["state"] == "pending" for e in entries)
 
 
+def _report_body(study: Study, state: str) -> str:
+    """The report's HTML (``_report.html``) for ``state``: rendered once, then read from the cache.
+    Its charts are linked by URL (drawn by the chart view, once per state), never drawn here."""
+    key = f"report-body:{study.pk}:{state}"
+    try:
+        body = cache.get(key)
+    except Exception:  # a cache that is down costs a render, never the page
+        logger.warning("report body cache unavailable", exc_info=True)
+        body = None
+    if body is None:
+
+        def chart_src(name: str, layout: str) -> str:
+            return reverse("reports:chart", args=[study.slug, state, name, layout])
+
+        body = render_to_string("surveys/reports/_report.html", report_context(report_data(study), chart_src=chart_src))
+        try:
+            cache.set(key, body, BODY_SECONDS)
+        except Exception:
+            logger.warning("report body cache unavailable", exc_info=True)
+    return body
+
+
 @require_GET
 def report_page(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         study = _study_for(request, slug)
     except _Refused as refused:
         return refused.response
-    context = report_context(report_data(study))
+    body = _report_body(study, report_state(study))
     downloads, pending = _downloads(study)
-    context.update({"downloads": downloads, "jobs_pending": pending, "can_request": True})
+    context = {
+        "study": study,
+        "report_body": mark_safe(body),  # noqa: S308 -- rendered by our template with autoescape on
+        "downloads": downloads,
+        "jobs_pending": pending,
+        "can_request": True,
+    }
     return render(request, "surveys/reports/page.html", context)
+
+
+@require_GET
+def report_chart(request: HttpRequest, slug: str, state: str, name: str, layout: str) -> HttpResponse:
+    """One chart of the report as PNG, drawn once per state; an earlier state's URL redirects."""
+    try:
+        study = _study_for(request, slug)
+    except _Refused as refused:
+        return refused.response
+    if layout not in LAYOUTS:
+        raise Http404("No such chart.")
+    current = report_state(study)
+    if state != current:
+        return redirect("reports:chart", study.slug, current, name, layout)
+    etag = f'"{state}-{name}-{layout}"'
+    cache_control = f"{'public' if study.is_report_public else 'private'}, max-age={CHART_MAX_AGE}, immutable"
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    else:
+        png = report_chart_png(study=study, state=state, name=name, layout=layout)
+        if png is None:
+            raise Http404("No such chart.")
+        response = HttpResponse(png, content_type="image/png")
+    response["ETag"] = etag
+    response["Cache-Control"] = cache_control
+    return response
 
 
 @require_POST

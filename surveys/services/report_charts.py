@@ -1,0 +1,103 @@
+"""The report page's charts, drawn once per state of the report and kept as files.
+
+A report's *state* names what its charts show: a hash of :func:`report_changed_at` (the latest
+aggregation, audit event, new panelist or study edit) and of :data:`CHARTS_VERSION` (bumped when
+the drawing changes). The page links every chart under its state, so a chart file never changes
+behind its URL; re-aggregating a round gives a new state, new URLs, and the old files are deleted.
+
+The first request for a chart of a new state draws all of the report's charts in one pass
+(:func:`surveys.reports.chart_set.draw_charts`), under a lock so that the page's parallel image
+requests wait for that one drawing instead of each starting their own. Files live in the default
+storage under ``report-charts/<study id>/<state>/``; ``manifest.json`` is written last and marks a
+complete set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from surveys.models import Study
+from surveys.reports.chart_set import LAYOUTS, draw_charts
+from surveys.selectors.reports import report_changed_at, report_data
+
+logger = logging.getLogger(__name__)
+
+CHARTS_VERSION = "3"
+ROOT = "report-charts"
+MANIFEST = "manifest.json"
+
+_locks: dict[tuple[int, str], threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def report_state(study: Study) -> str:
+    """The name of the report's current state (16 hex digits)."""
+    raw = f"{study.pk}|{report_changed_at(study).isoformat()}|{CHARTS_VERSION}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def _folder(study: Study, state: str) -> str:
+    return f"{ROOT}/{study.pk}/{state}"
+
+
+def chart_path(study: Study, state: str, name: str, layout: str) -> str:
+    return f"{_folder(study, state)}/{name}.{layout}.png"
+
+
+def _lock(study: Study, state: str) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault((study.pk, state), threading.Lock())
+
+
+def report_charts_draw(*, study: Study, state: str) -> int:
+    """Draw and store every chart of ``study`` for ``state`` unless that set is complete; the number
+    of files written (0 when another request already drew them)."""
+    manifest = f"{_folder(study, state)}/{MANIFEST}"
+    with _lock(study, state):
+        if default_storage.exists(manifest):
+            return 0
+        drawn = draw_charts(report_data(study), layouts=LAYOUTS)
+        for (name, layout), png in drawn.items():
+            path = chart_path(study, state, name, layout)
+            if not default_storage.exists(path):  # another process may have written it meanwhile
+                default_storage.save(path, ContentFile(png))
+        names = sorted(f"{name}.{layout}" for name, layout in drawn)
+        default_storage.save(manifest, ContentFile(json.dumps({"state": state, "charts": names}).encode()))
+    _forget_other_states(study, state)
+    return len(drawn)
+
+
+def report_chart_png(*, study: Study, state: str, name: str, layout: str) -> bytes | None:
+    """The stored chart ``name`` in ``layout`` of ``state``, drawing the set first if it is missing;
+    None for a chart the report does not have."""
+    path = chart_path(study, state, name, layout)
+    if not default_storage.exists(path):
+        report_charts_draw(study=study, state=state)
+        if not default_storage.exists(path):
+            return None
+    with default_storage.open(path, "rb") as handle:
+        return handle.read()
+
+
+def _forget_other_states(study: Study, state: str) -> None:
+    """Delete the chart files of the study's earlier states (their URLs redirect to the current one)."""
+    folder = f"{ROOT}/{study.pk}"
+    try:
+        states, _ = default_storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return
+    for old in states:
+        if old == state:
+            continue
+        with _locks_guard:
+            _locks.pop((study.pk, old), None)
+        _, files = default_storage.listdir(f"{folder}/{old}")
+        for name in files:
+            default_storage.delete(f"{folder}/{old}/{name}")
+        logger.info("deleted %d chart files of report state %s of study %s", len(files), old, study.pk)
