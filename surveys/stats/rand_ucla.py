@@ -59,14 +59,18 @@ class RandUcla:
     disagreement: bool
 
 
+BAND_NAMES = np.array(["", "low", "mid", "high"], dtype=object)
+
+
 def median_band(median: np.ndarray, scale: Scale) -> np.ndarray:
     """``"low"``, ``"mid"`` or ``"high"`` for each median; ``""`` for NaN (see module docstring)."""
     median = np.asarray(median, dtype=float)
     third = scale.size / 3
     low_cut = scale.min - 0.5 + third
     high_cut = scale.min - 0.5 + 2 * third
-    band = np.where(median < low_cut, "low", np.where(median > high_cut, "high", "mid"))
-    return np.where(np.isnan(median), "", band).astype(object)
+    with np.errstate(invalid="ignore"):
+        code = np.where(median < low_cut, 1, np.where(median > high_cut, 3, 2))
+    return BAND_NAMES[np.where(np.isnan(median), 0, code)]  # object array: codes, then names (fast)
 
 
 def rand_ucla_columns(median: np.ndarray, p30: np.ndarray, p70: np.ndarray, scale: Scale) -> dict[str, np.ndarray]:

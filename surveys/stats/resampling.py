@@ -1,29 +1,38 @@
-"""Random bootstrap resamples of a row's ratings, for ``verdict_confidence`` (see :mod:`.uncertainty`).
+"""Random bootstrap resamples of many rows at once, for ``verdict_confidence`` (see :mod:`.uncertainty`).
 
-A resample of ``n`` panelists with replacement has counts ``Multinomial(n, p)``. Three samplers,
-each exact in distribution, draw only what the rule's verdict reads:
+A resample of a row's ``n`` panelists with replacement has counts ``Multinomial(n, p)``, ``p`` the
+row's observed shares. All the rows of one dimension (every item × group) are resampled together:
+each sampler below is one numpy call per drawn quantity over a (rows · B) array, never a loop over
+rows. Each is exact in distribution and draws only what the rule's verdict reads:
 
 - a rule on shares only (``cos``, ``percent``, a custom rule on ``n``, ``pct_agree``,
   ``pct_disagree``): agree count ``A ~ Bin(n, p_agree)``, then disagree count
-  ``D | A ~ Bin(n − A, p_disagree / (1 − p_agree))``;
+  ``D | A ~ Bin(n − A, p_disagree / (1 − p_agree))``: two binomial calls. :func:`verdict_confidence`
+  does not draw these at all: it sums the same distribution exactly (:mod:`.exact_shares`), which
+  is both the B → ∞ value and faster than 2,000 draws; the sampler stays for the tests;
 - a rule on quantiles only (``iqr``, ``rand_ucla``, a custom rule on the median, quartiles, IQR,
-  IPR, IPRAS, direction or ``has_consensus``): the resample's order statistics at the positions the
-  type-7 quantiles interpolate between, as ``x₍ₛ₎ = F⁻¹(U₍ₛ₎)`` with ``U₍ₛ₎`` the uniform order
-  statistics drawn by their Beta spacings (``U₍ₛ₁₎ ~ Beta(s₁ + 1, n − s₁)``, then
-  ``U₍ₛ₂₎ = U₍ₛ₁₎ + (1 − U₍ₛ₁₎)·Beta(s₂ − s₁, n − s₂)``; David & Nagaraja 2003, §2.5), two to six
-  draws per resample instead of one per scale point;
-- anything else (means, sd, cv, or shares mixed with quantiles): the whole count vector by
-  successive conditional binomials.
+  IPR, IPRAS, direction or ``has_consensus``): the resample's order statistics at the positions
+  the type-7 quantiles interpolate between, as ``x₍ₛ₎ = F⁻¹(U₍ₛ₎)`` with ``U₍ₛ₎`` the uniform
+  order statistics drawn by their Beta spacings (``U₍ₛ₁₎ ~ Beta(s₁ + 1, n − s₁)``, then
+  ``U₍ₛ₂₎ = U₍ₛ₁₎ + (1 − U₍ₛ₁₎)·Beta(s₂ − s₁, n − s₂)``; David & Nagaraja 2003, *Order Statistics*,
+  §2.5): one Beta call per distinct position (two to six), instead of one binomial per scale point;
+- anything else (means, sd, cv, or shares mixed with quantiles): the whole count vectors, in one
+  ``Generator.multinomial`` call.
 
-Each statistic is then computed with the core's own formulas (type-7 interpolation written as in
-:func:`~surveys.stats.counts.quantile_from_counts`), and the verdict with the rule's preset test.
-Binomials are drawn in sorted order of their ``n`` so numpy reuses each set-up (faster, and still
-deterministic).
+Each resample's statistics are then computed with the core's own formulas (type-7 interpolation
+exactly as :func:`~surveys.stats.counts.quantile_from_counts`), and its verdict with the rule's
+preset test, on all resamples at once.
+
+Deterministic: one random stream per dimension, seeded from the study and round's seed and the
+dimension's key; the rows are drawn in a canonical order (sorted by item, then group, as text), so
+the figures do not depend on the order of the rows. They do depend on which rows of the dimension
+are present (the same data gives the same figures; adding an item changes the others' draws, within
+their Monte Carlo error of at most ``0.5/√B``).
 """
 
 from __future__ import annotations
 
-import math
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -31,12 +40,13 @@ import pandas as pd
 from .consensus import PRESET_TESTS
 from .consensus_rule import ConsensusRule
 from .counts import cv_from, mean_sd_from_counts, quantile_from_counts, share_in
+from .exact_shares import share_rule_confidence
 from .rand_ucla import rand_ucla_columns
 from .scale import Scale
 
 SHARE_STATS = frozenset({"n", "pct_agree", "pct_disagree"})
 QUANTILE_STATS = frozenset({"n", "median", "q1", "q3", "iqr", "ipr", "ipras", "median_band", "rand_disagreement"})
-CHUNK_RESAMPLES = 200_000  # resampled rows evaluated at once: bounded memory
+CHUNK_RESAMPLES = 2_000_000  # resampled rows drawn and evaluated at once: bounded memory
 
 
 def verdict_confidence(
@@ -51,22 +61,25 @@ def verdict_confidence(
     """Share of ``n_resamples`` resamples whose verdict code equals ``observed`` (1 in, −1 out, 0 none).
 
     ``block`` holds one dimension's rows of a statistics table and ``counts`` their counts per
-    point of ``scale``; NaN where ``observed`` is NaN or a row has no rating. Each row's stream is
-    seeded from ``seed`` and the row's item, dimension and group.
+    point of ``scale``; NaN where ``observed`` is NaN or a row has no rating.
     """
     needed = needed_statistics(rule)
     share = np.full(len(block), np.nan)
     active = np.flatnonzero((counts.sum(axis=1) > 0) & ~np.isnan(observed))
-    keys = list(zip(block["item"], block["dimension"], block["group"], strict=True))
+    if not len(active):
+        return share
     key = str(block["dimension"].iloc[0])
+    if needed <= SHARE_STATS:  # exact, no draw: the limit of the share as B grows (exact_shares)
+        share[active] = share_rule_confidence(counts[active], observed[active], rule, scale, key)
+        return share
+    items, groups = block["item"].astype(str).to_numpy(), block["group"].astype(str).to_numpy()
+    active = active[np.lexsort((groups[active], items[active]))]  # canonical order: by item, then group
+    rng = np.random.default_rng(np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, text_key(key))))
     chunk = max(1, CHUNK_RESAMPLES // n_resamples)
     for start in range(0, len(active), chunk):
         rows = active[start : start + chunk]
-        parts = []
-        for row in rows:
-            stream = np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, *map(text_key, keys[row])))
-            parts.append(resampled_statistics(np.random.default_rng(stream), counts[row], scale, needed, n_resamples))
-        frame = pd.DataFrame({column: np.concatenate([part[column] for part in parts]) for column in parts[0]})
+        columns = resampled_statistics(rng, counts[rows], scale, needed, n_resamples)
+        frame = pd.DataFrame(columns)
         frame["dimension"] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), [key])
         is_in, is_out = PRESET_TESTS[rule.preset](frame, rule, {key: scale})
         verdict = np.where(is_in & ~is_out, 1, np.where(is_out & ~is_in, -1, 0)).reshape(len(rows), n_resamples)
@@ -91,49 +104,55 @@ def needed_statistics(rule: ConsensusRule) -> set[str]:
 def resampled_statistics(
     rng: np.random.Generator, counts: np.ndarray, scale: Scale, needed: set[str], size: int
 ) -> dict[str, np.ndarray]:
-    """``size`` resamples of one row's ``counts`` (per point of ``scale``) and their ``needed`` statistics."""
-    n = int(counts.sum())
+    """``size`` resamples of each row of ``counts`` (rows, points of ``scale``), every row's rated,
+    and their ``needed`` statistics: arrays of length rows · size, row by row."""
+    counts = np.asarray(counts, dtype=np.int64)
+    if counts.ndim == 1:
+        counts = counts[None]
     if needed <= SHARE_STATS:
         return _share_resamples(rng, counts, scale, size)
     if needed <= QUANTILE_STATS:
         return _quantile_resamples(rng, counts, scale, needed, size)
-    return _count_statistics(_multinomial(rng, counts, size), scale, needed, n)
+    n = counts.sum(axis=1)
+    draws = rng.multinomial(n[:, None], (counts / n[:, None])[:, None, :], size=(len(counts), size))
+    return _count_statistics(draws.reshape(-1, counts.shape[1]), scale, needed, np.repeat(n, size))
 
 
 def _share_resamples(rng: np.random.Generator, counts: np.ndarray, scale: Scale, size: int) -> dict[str, np.ndarray]:
-    n = int(counts.sum())
-    agree = int(counts[scale.band_mask(scale.agree)].sum())
-    disagree = int(counts[scale.band_mask(scale.disagree)].sum())
-    agreeing = rng.binomial(n, agree / n, size)
-    rest = n - agreeing
-    disagreeing = _sorted_binomial(rng, rest, disagree / (n - agree) if n > agree else 0.0)
+    n = counts.sum(axis=1)
+    agree = counts[:, scale.band_mask(scale.agree)].sum(axis=1)
+    disagree = counts[:, scale.band_mask(scale.disagree)].sum(axis=1)
+    trials = np.repeat(n, size)
+    agreeing = rng.binomial(trials, np.repeat(agree / n, size))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rest_share = np.clip(np.where(n > agree, disagree / (n - agree), 0.0), 0.0, 1.0)
+    disagreeing = rng.binomial(trials - agreeing, np.repeat(rest_share, size))
     # count / n, the same division as counts.share_in
-    return {"n": np.full(size, n), "pct_agree": agreeing / n, "pct_disagree": disagreeing / n}
+    return {"n": trials, "pct_agree": agreeing / trials, "pct_disagree": disagreeing / trials}
 
 
 def _quantile_resamples(
     rng: np.random.Generator, counts: np.ndarray, scale: Scale, needed: set[str], size: int
 ) -> dict[str, np.ndarray]:
-    n = int(counts.sum())
+    n = counts.sum(axis=1)
     levels = [0.5]
     if needed & {"q1", "q3", "iqr"}:
         levels += [0.25, 0.75]
     if needed & {"ipr", "ipras", "median_band", "rand_disagreement"}:
         levels += [0.3, 0.7]
     plans = {}
-    for q in levels:  # the positions and weight of type-7 interpolation, as counts.quantile_from_counts
-        h = max(n * q + (1 - q) - 1, 0.0)
-        k = math.floor(h)
-        t = h - k
-        plans[q] = (k, min(k + 1, n - 1) if t > 0 else k, t)
-    positions = sorted({p for k, k1, _ in plans.values() for p in (k, k1)})
-    values = dict(zip(positions, _order_statistics(rng, counts, scale.points, positions, size), strict=True))
+    for q in levels:  # the positions and weight of type-7 interpolation, in integers as quantile_from_counts
+        fraction = Fraction(repr(q))
+        k, remainder = np.divmod(np.maximum(n - 1, 0) * fraction.numerator, fraction.denominator)
+        plans[q] = (k, np.where(remainder > 0, np.minimum(k + 1, n - 1), k), remainder, fraction.denominator)
+    positions = np.sort(np.column_stack([p for k, k1, _, _ in plans.values() for p in (k, k1)]), axis=1)
+    drawn = _order_statistics(rng, counts, scale.points, positions, size)  # (rows, size, L)
     found = {}
-    for q, (k, k1, t) in plans.items():
-        below, above = values[k], values[k1]
-        step = above - below
-        found[q] = np.where(t >= 0.5, above - step * (1 - t), below + step * t)
-    columns = {"n": np.full(size, n), "median": found[0.5]}
+    for q, (k, k1, remainder, denominator) in plans.items():
+        below = _pick(drawn, positions, k)
+        above = _pick(drawn, positions, k1)
+        found[q] = ((below * denominator + (above - below) * remainder[:, None]) / denominator).ravel()
+    columns = {"n": np.repeat(n, size), "median": found[0.5]}
     if 0.25 in found:
         columns.update(q1=found[0.25], q3=found[0.75], iqr=found[0.75] - found[0.25])
     if 0.3 in found:
@@ -141,52 +160,44 @@ def _quantile_resamples(
     return columns
 
 
+def _pick(drawn: np.ndarray, positions: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """(rows, size): the drawn order statistic at position ``wanted`` (one per row) of each resample."""
+    column = np.argmax(positions == wanted[:, None], axis=1)
+    return np.take_along_axis(drawn, column[:, None, None], axis=2)[:, :, 0]
+
+
 def _order_statistics(
-    rng: np.random.Generator, counts: np.ndarray, points: np.ndarray, positions: list[int], size: int
-) -> list[np.ndarray]:
-    """``size`` draws of the resample's order statistics at the sorted 0-based ``positions``."""
-    n = int(counts.sum())
-    cumulative = np.cumsum(counts) / n
-    uniform = np.zeros(size)
-    previous = -1
-    drawn = []
-    for position in positions:
-        a, b = position - previous, n - position
-        gap = 1 - rng.random(size) ** (1 / b) if a == 1 else rng.beta(a, b, size)  # Beta(1, b) by inversion
-        uniform = uniform + (1 - uniform) * gap
-        category = np.minimum(np.searchsorted(cumulative, uniform), len(points) - 1)  # F⁻¹: first F ≥ u
-        drawn.append(points[category])
-        previous = position
+    rng: np.random.Generator, counts: np.ndarray, points: np.ndarray, positions: np.ndarray, size: int
+) -> np.ndarray:
+    """(rows, size, L) draws of each resample's order statistics at each row's sorted 0-based
+    ``positions`` (rows, L); a repeated position repeats the draw (a zero spacing)."""
+    n = counts.sum(axis=1)
+    cumulative = np.cumsum(counts, axis=1) / n[:, None]
+    uniform = np.zeros((len(n), size))
+    previous = np.full(len(n), -1)
+    drawn = np.empty((len(n), size, positions.shape[1]))
+    for j in range(positions.shape[1]):
+        a, b = positions[:, j] - previous, n - positions[:, j]
+        gap = np.zeros((len(n), size))
+        one, more = a == 1, a > 1  # a == 0: the same position again, no spacing
+        if one.any():  # Beta(1, b) by inversion: 1 − V^(1/b), V uniform
+            gap[one] = -np.expm1(np.log1p(-rng.random((int(one.sum()), size))) / b[one, None])
+        if more.any():
+            gap[more] = rng.beta(a[more, None], b[more, None], size=(int(more.sum()), size))
+        uniform += (1 - uniform) * gap
+        category = np.zeros((len(n), size), dtype=np.int64)
+        for c in range(len(points) - 1):  # F⁻¹(u): the first point with F ≥ u
+            category += cumulative[:, c, None] < uniform
+        drawn[:, :, j] = points[category]
+        previous = positions[:, j]
     return drawn
 
 
-def _multinomial(rng: np.random.Generator, counts: np.ndarray, size: int) -> np.ndarray:
-    """``size`` draws of Multinomial(n, counts / n) by successive conditional binomials (non-empty classes)."""
-    draws = np.zeros((size, len(counts)), dtype=np.int64)
-    present = np.flatnonzero(counts)
-    left = int(counts.sum())
-    remaining = np.full(size, left, dtype=np.int64)
-    for index in present[:-1]:
-        draws[:, index] = _sorted_binomial(rng, remaining, counts[index] / left)
-        remaining -= draws[:, index]
-        left -= int(counts[index])
-    draws[:, present[-1]] = remaining
-    return draws
-
-
-def _sorted_binomial(rng: np.random.Generator, trials: np.ndarray, p: float) -> np.ndarray:
-    """Binomial draws for each entry of ``trials``, drawn in sorted order so numpy reuses its set-up."""
-    order = np.argsort(trials, kind="stable")
-    draws = np.empty(len(trials), dtype=np.int64)
-    draws[order] = rng.binomial(trials[order], min(max(p, 0.0), 1.0))
-    return draws
-
-
-def _count_statistics(counts: np.ndarray, scale: Scale, needed: set[str], n: int) -> dict[str, np.ndarray]:
+def _count_statistics(counts: np.ndarray, scale: Scale, needed: set[str], n: np.ndarray) -> dict[str, np.ndarray]:
     """The ``needed`` statistics of each resampled count vector, with the core's formulas."""
     points = scale.points
     columns: dict[str, np.ndarray] = {
-        "n": np.full(len(counts), n),
+        "n": n,
         "pct_agree": share_in(counts, scale.band_mask(scale.agree)),
         "pct_disagree": share_in(counts, scale.band_mask(scale.disagree)),
         "median": quantile_from_counts(counts, points, 0.5),

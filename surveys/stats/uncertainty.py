@@ -22,19 +22,23 @@ computes it.
 - ``verdict_confidence``: the share of ``n_resamples`` random resamples (B = 2,000 by default)
   whose statistics give the same verdict as the observed ones under the study's rule, with the
   rule's own evaluation (:func:`~surveys.stats.consensus_verdicts`' preset tests) on the
-  resampled statistics. Only what the rule reads is drawn, exactly in distribution (the samplers
-  are in :mod:`.resampling`). Its Monte Carlo standard error is at most ``0.5/√B`` (0.011 at
-  B = 2,000).
+  resampled statistics. Only what the rule reads is drawn, exactly in distribution, all rows of a
+  dimension in one pass (the samplers are in :mod:`.resampling`). Its Monte Carlo standard error
+  is at most ``0.5/√B`` (0.011 at B = 2,000). For a rule on shares only (``cos``, ``percent``,
+  custom rules on ``n``, ``pct_agree``, ``pct_disagree``) it is instead the exact probability of
+  keeping the verdict, the value the share tends to as B grows (:mod:`.exact_shares`): no Monte
+  Carlo error, and B does not matter.
 
-Deterministic: the random stream of each row is seeded from the study and round
-(:func:`bootstrap_seed`, a stable encoding of the study's slug or id, never Python's ``hash``) and
-the row's own item, dimension and group, so a row's figures do not depend on the order of the rows
-or on which other rows are present. Rows with ``n == 0`` get NaN everywhere.
+Deterministic: the random stream is seeded from the study and round (:func:`bootstrap_seed`, a
+stable encoding of the study's slug or id, never Python's ``hash``) and the dimension, and the rows
+are drawn in a canonical order, so the figures do not depend on the order of the rows. Rows with
+``n == 0`` get NaN everywhere; so does ``verdict_confidence`` on a dimension left out of
+``verdict_dimensions`` (one that gives no verdict, e.g. confidence).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import numpy as np
 import pandas as pd
@@ -65,11 +69,13 @@ def bootstrap_uncertainty(
     seed: np.random.SeedSequence,
     n_resamples: int = DEFAULT_RESAMPLES,
     confidence: float = 0.95,
+    verdict_dimensions: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """:data:`UNCERTAINTY_COLUMNS` for each row of ``stats`` (from ``item_statistics``), aligned to its index.
 
     ``seed`` is :func:`bootstrap_seed` of the study and round; ``n_resamples`` (B) sets only the
-    random part, ``verdict_confidence``. See the module docstring for the definitions.
+    random part, ``verdict_confidence``, computed only on ``verdict_dimensions`` (default: all).
+    See the module docstring for the definitions.
     """
     if n_resamples < 1:
         raise ValueError(f"n_resamples must be at least 1; got {n_resamples}")
@@ -86,7 +92,12 @@ def bootstrap_uncertainty(
         median_lo, median_hi = median_interval(counts, scale.points, tail)
         agreeing = counts[:, scale.band_mask(scale.agree)].sum(axis=1)
         agree_lo, agree_hi = share_interval(agreeing, counts.sum(axis=1), tail)
-        confidence_ = verdict_confidence(block, counts, observed[rows], rule, scale, seed, n_resamples)
+        chosen = (
+            observed[rows]
+            if verdict_dimensions is None or block["dimension"].iloc[0] in verdict_dimensions
+            else np.full(int(rows.sum()), np.nan)
+        )
+        confidence_ = verdict_confidence(block, counts, chosen, rule, scale, seed, n_resamples)
         result.loc[rows, UNCERTAINTY_COLUMNS] = np.column_stack([median_lo, median_hi, agree_lo, agree_hi, confidence_])
     return result
 

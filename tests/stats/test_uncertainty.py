@@ -11,12 +11,13 @@ import pytest
 from surveys.stats import (
     bootstrap_seed,
     bootstrap_uncertainty,
+    consensus_verdicts,
     item_statistics,
     median_interval,
     parse_consensus_rule,
     share_interval,
 )
-from surveys.stats.resampling import _quantile_resamples
+from surveys.stats.resampling import resampled_statistics
 
 from .frames import FIVE, NINE, SCALES, ratings_frame
 
@@ -107,7 +108,7 @@ def test_verdict_confidence_of_an_iqr_rule_matches_the_exact_probability() -> No
 
 def test_order_statistic_sampler_reproduces_the_exact_median_distribution() -> None:
     counts = np.array([3, 0, 5, 1, 2, 0, 4, 1, 2])
-    medians = _quantile_resamples(np.random.default_rng(5), counts, NINE, {"median"}, 40_000)["median"]
+    medians = resampled_statistics(np.random.default_rng(5), counts, NINE, {"median"}, 40_000)["median"]
     lo, hi = np.quantile(medians, [0.025, 0.975], method="inverted_cdf")
 
     assert (lo, hi) == tuple(x[0] for x in median_interval(counts[None], NINE.points, 0.025))
@@ -141,3 +142,81 @@ def test_bad_resample_count_is_refused_with_its_value() -> None:
         bootstrap_uncertainty(
             stats, parse_consensus_rule({"preset": "cos"}), SCALES, seed=bootstrap_seed(1, 1), n_resamples=0
         )
+
+
+def _enumerated_share_confidence(counts: np.ndarray, rule_data: dict, observed: int) -> float:
+    """Every resample's (agree, disagree) counts with their trinomial probability: the ideal bootstrap."""
+    from surveys.stats.consensus import PRESET_TESTS
+
+    n = int(counts.sum())
+    p_agree, p_disagree = counts[6:].sum() / n, counts[:3].sum() / n
+    rows, probabilities = [], []
+    for a in range(n + 1):
+        for d in range(n - a + 1):
+            rows.append((n, a / n, d / n))
+            probabilities.append(
+                factorial(n) / (factorial(a) * factorial(d) * factorial(n - a - d))
+                * p_agree**a * p_disagree**d * (1 - p_agree - p_disagree) ** (n - a - d)
+            )  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["n", "pct_agree", "pct_disagree"])
+    frame["dimension"] = pd.Categorical(["agreement"] * len(frame))
+    is_in, is_out = PRESET_TESTS[rule_data["preset"]](frame, parse_consensus_rule(rule_data), SCALES)
+    verdict = np.where(is_in & ~is_out, 1, np.where(is_out & ~is_in, -1, 0))
+    return float(np.sum(np.array(probabilities) * (verdict == observed)))
+
+
+@pytest.mark.parametrize(
+    "rule_data",
+    [
+        {"preset": "cos"},
+        {"preset": "percent", "threshold": 0.5},
+        {
+            "preset": "custom",
+            "criteria": [
+                {"stat": "pct_agree", "op": ">", "value": 0.6},
+                {"stat": "pct_disagree", "op": "<=", "value": 0.2},
+            ],
+            "out_criteria": [{"stat": "pct_disagree", "op": "==", "value": 0.5}],
+        },
+    ],
+    ids=["cos", "percent", "custom"],
+)
+def test_verdict_confidence_of_a_share_rule_is_the_exact_bootstrap_probability(rule_data: dict) -> None:
+    rng = np.random.default_rng(8)
+    rule = parse_consensus_rule(rule_data)
+    for _ in range(25):
+        counts = rng.multinomial(int(rng.integers(1, 16)), rng.dirichlet(np.full(9, 0.6)))
+        stats = item_statistics(ratings_frame({"C1": np.repeat(NINE.points, counts).tolist()}), SCALES)
+        observed = {"in": 1, "out": -1, "none": 0}[consensus_verdicts(stats, rule, SCALES).iloc[0]]
+
+        figures = bootstrap_uncertainty(stats, rule, SCALES, seed=bootstrap_seed("s", 1), n_resamples=1)
+
+        assert figures.loc[0, "verdict_confidence"] == pytest.approx(
+            _enumerated_share_confidence(counts, rule_data, observed), abs=1e-12
+        ), counts
+
+
+def test_each_row_resampled_together_keeps_its_own_distribution() -> None:
+    counts = np.array([[3, 0, 5, 1, 2, 0, 4, 1, 2], [0, 0, 0, 1, 6, 2, 0, 0, 0]])
+    medians = resampled_statistics(np.random.default_rng(5), counts, NINE, {"median"}, 40_000)["median"]
+    lo, hi = median_interval(counts, NINE.points, 0.025)
+
+    for row, resampled in enumerate(medians.reshape(2, -1)):
+        assert tuple(np.quantile(resampled, [0.025, 0.975], method="inverted_cdf")) == (lo[row], hi[row])
+
+
+def test_verdict_confidence_is_left_out_on_dimensions_that_give_no_verdict() -> None:
+    stats = item_statistics(ratings_frame({"C1": [9, 9, 8, 1]}), SCALES)
+    stats = pd.concat([stats, item_statistics(ratings_frame({"C1": [5, 4, 4, 5]}, dimension="feasibility"), SCALES)])
+    stats = stats.reset_index(drop=True)
+
+    figures = bootstrap_uncertainty(
+        stats,
+        parse_consensus_rule({"preset": "iqr"}),
+        SCALES,
+        seed=bootstrap_seed("s", 1),
+        verdict_dimensions={"agreement"},
+    )
+
+    assert figures["verdict_confidence"].notna().tolist() == [True, False]
+    assert figures["median_ci_lo"].notna().all()
