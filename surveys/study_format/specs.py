@@ -1,0 +1,55 @@
+"""The parsed study file: frozen specs, no database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DimensionSpec:
+    key: str
+    label: str
+    question: str
+    scale_min: int
+    scale_max: int
+    labels: dict[int, str]
+    agree: tuple[int, int]
+    disagree: tuple[int, int]
+    consensus: bool = True
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    key: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    code: str
+    kind: str
+    section: str
+    text: str
+    source: str
+    dimensions: tuple[str, ...]
+    order: int
+    replaces: str | None
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    slug: str
+    title: str
+    description: str
+    citation: str
+    references: tuple[str, ...]
+    min_group_size: int
+    outside_iqr_reason: str
+    expertise_weighting: bool
+    time_zone: str
+    consensus_rule: dict[str, Any]
+    stopping_rule: dict[str, Any]
+    dimensions: tuple[DimensionSpec, ...]
+    sections: tuple[SectionSpec, ...]
+    items: tuple[ItemSpec, ...] = field(default_factory=tuple)
