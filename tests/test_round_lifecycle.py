@@ -425,9 +425,7 @@ def test_the_round_command_runs_the_lifecycle_headless(django_capture_on_commit_
         assert "Round 1 of 'small-study' is closed" in _run("close", "small-study")
     assert Round.objects.get(pk=round_1.pk).status == Round.Status.AGGREGATED
     assert "Round 2 of 'small-study' is a draft with C2" in _run("next", "small-study")
-    opened = _run("open", "small-study", "--invite")
-    assert "Round 2 of 'small-study' is open" in opened
-    assert "Invitations for round 2: 5 sent, 0 already sent." in opened
+    assert "Round 2 of 'small-study' is open" in _run("open", "small-study")  # --invite: test_round_open_invite
     assert [e.actor_label for e in AuditEvent.objects.filter(action="round.opened")] == ["command", "command"]
 
 

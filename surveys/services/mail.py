@@ -203,6 +203,18 @@ def invitations_send(*, round: Round) -> MailOutcome:
     return _deliver_all(round_, Kind.INVITATION, panelists)
 
 
+def invitations_outcome(*, round: Round) -> MailOutcome:
+    """What the log says of a round's invitations now: the reachable experts who were sent theirs, and
+    (as failed) those who were not, whatever kept it from them (a failed send, a broken template)."""
+    sent = DeliveryLog.objects.filter(round=round, kind=Kind.INVITATION, status=DeliveryLog.Status.SENT)
+    sent_to = set(sent.values_list("panelist_id", flat=True))
+    outcome = MailOutcome()
+    panel = Panelist.objects.filter(study_id=round.study_id, status__in=REACHABLE).order_by("pk")
+    for panelist_id, pseudonym in panel.values_list("pk", "pseudonym"):
+        (outcome.sent if panelist_id in sent_to else outcome.failed).append(pseudonym)
+    return outcome
+
+
 def reminders_send(*, round: Round) -> MailOutcome:
     """Remind the reachable experts who have not submitted in the open round (each at most once)."""
     round_ = _open_round(round, "reminders")

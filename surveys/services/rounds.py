@@ -20,6 +20,7 @@ from surveys.errors import DomainError
 from surveys.models import Item, ItemStatistic, Round, RoundItem, Study
 from surveys.services import queue
 from surveys.services.audit import audit_record
+from surveys.services.mail import invitations_request
 from surveys.services.round_items import item_reword
 from surveys.stats import RuleError, item_decision, parse_consensus_rule, parse_stopping_rule
 
@@ -85,8 +86,12 @@ def round_open(
     actor: AbstractBaseUser | None = None,
     actor_label: str = "system",
     closes_at: datetime | None = None,
+    invite: bool = False,
 ) -> Round:
-    """Open a draft round (optionally setting its deadline). Opening round 1 freezes the rules."""
+    """Open a draft round (optionally setting its deadline). Opening round 1 freezes the rules.
+
+    ``invite``: queue the panel's invitations too. They go out once the opening commits (in the embedded
+    default, sent right then, in-process), and never for an opening that failed."""
     round_ = Round.objects.select_for_update().select_related("study").get(pk=round.pk)
     study = round_.study
     round_.move_to(Round.Status.OPEN)
@@ -118,6 +123,8 @@ def round_open(
             consensus_rule=study.consensus_rule,
         )
     audit_record(study=study, action="round.opened", actor=actor, actor_label=actor_label, round=round_)
+    if invite:
+        invitations_request(round=round_)
     return round_
 
 

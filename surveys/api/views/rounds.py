@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -123,10 +122,9 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StudyScoped
     @action(detail=True, methods=["post"])
     def open(self, request: Request, study_slug: str, round_number: str) -> Response:
         data = valid(RoundOpenSerializer, request, context=self.zone)
-        with transaction.atomic():  # the invitations go out once the opening commits
-            opened = lifecycle.round_open(round=self.get_object(), closes_at=data.get("closes_at"), actor=self.actor)
-            if data["send_invitations"]:
-                invitations_request(round=opened)
+        opened = lifecycle.round_open(
+            round=self.get_object(), closes_at=data.get("closes_at"), actor=self.actor, invite=data["send_invitations"]
+        )
         return self._show(opened)
 
     @extend_schema(

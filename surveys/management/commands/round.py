@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -10,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from surveys.deadlines import deadline_parse, moment_format, zone_info
 from surveys.errors import DomainError
 from surveys.models import Round, Study
-from surveys.services.mail import invitations_send
+from surveys.services.mail import invitations_outcome
+from surveys.services.queue import runs_inline
 from surveys.services.rounds import round_close, round_create, round_next, round_open
 
 ACTOR = "command"
@@ -51,7 +53,10 @@ class Command(BaseCommand):
             "read in the study's time zone.",
         )
         parser.add_argument(
-            "--invite", action="store_true", help="With open: email the invitations now (each gets a new link)."
+            "--invite",
+            action="store_true",
+            help="With open: email the invitations as the round opens (each gets a new link); sent here in the "
+            "embedded default, queued for a worker when a broker is set.",
         )
 
     def handle(
@@ -67,22 +72,31 @@ class Command(BaseCommand):
         if study is None:
             raise CommandError(f"There is no study '{study_slug}'.", returncode=2)
         deadline = _deadline(closes_at, study) if closes_at else None
+        invite = invite and action == "open"
+        run = partial(self._open, invite=invite) if invite else getattr(self, f"_{action}")
         try:
-            message = getattr(self, f"_{action}")(study, deadline)
+            message = run(study, deadline)
         except DomainError as exc:
             raise CommandError(str(exc), returncode=2) from exc
         self.stdout.write(self.style.SUCCESS(message))
-        if invite and action == "open":
-            round_ = study.rounds.get(status=Round.Status.OPEN)
-            outcome = invitations_send(round=round_)
-            self.stdout.write(f"Invitations for round {round_.number}: {outcome.describe()}.")
-            if outcome.failed:
-                raise CommandError(
-                    "Some invitations failed; send them again from the dashboard (nobody is invited twice).",
-                    returncode=1,
-                )
+        if invite:
+            self._invitations(study.rounds.get(status=Round.Status.OPEN))
 
-    def _open(self, study: Study, deadline: datetime | None) -> str:
+    def _invitations(self, round_: Round) -> None:
+        """Say what became of the invitations the opening queued: in the embedded default they were
+        sent in this process as it committed, so the log tells; with a broker a worker sends them."""
+        if not runs_inline():
+            self.stdout.write(f"Invitations for round {round_.number} are queued; a worker sends them.")
+            return
+        outcome = invitations_outcome(round=round_)
+        self.stdout.write(f"Invitations for round {round_.number}: {outcome.describe()}.")
+        if outcome.failed:
+            raise CommandError(
+                "Some invitations failed; send them again from the dashboard (nobody is invited twice).",
+                returncode=1,
+            )
+
+    def _open(self, study: Study, deadline: datetime | None, *, invite: bool = False) -> str:
         latest = study.rounds.order_by("-number").first()
         if latest is None:
             latest = round_create(study=study, actor_label=ACTOR)
@@ -91,7 +105,7 @@ class Command(BaseCommand):
                 f"Round {latest.number} of '{study.slug}' is {latest.status}; "
                 "create the next round with `round next` before opening it."
             )
-        opened = round_open(round=latest, closes_at=deadline, actor_label=ACTOR)
+        opened = round_open(round=latest, closes_at=deadline, actor_label=ACTOR, invite=invite)
         until = _until(opened.closes_at, deadline, study)
         return f"Round {opened.number} of '{study.slug}' is open{until} with {opened.round_items.count()} item(s)."
 

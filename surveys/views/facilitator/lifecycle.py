@@ -9,7 +9,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -90,11 +89,9 @@ def round_open(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     round_ = round_or_404(study, number)
 
     def run(data: dict[str, Any]) -> Done:
-        # The round opens and the invitations are queued in one transaction: they go out once it commits.
-        with transaction.atomic():
-            opened = lifecycle.round_open(round=round_, closes_at=data["closes_at"], actor=acting(request))
-            if data["send_invitations"]:
-                invitations_request(round=opened)
+        opened = lifecycle.round_open(
+            round=round_, closes_at=data["closes_at"], actor=acting(request), invite=data["send_invitations"]
+        )
         mailed = " The invitations are on their way." if data["send_invitations"] else ""
         until = f" until {moment_format(opened.closes_at, study.time_zone)}" if opened.closes_at else ""
         return Done(f"Round {opened.number} is open{until}.{mailed}")
