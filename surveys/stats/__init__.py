@@ -43,7 +43,7 @@ from .summary import RoundSummary, round_summary
 from .themes import SIDES, THEME_COLUMNS, argument_themes, embeddings_available, rationale_sides, theme_members
 from .trend import TREND_COLUMNS, TREND_SENTENCES, TRENDS, trend
 from .uncertainty import UNCERTAINTY_COLUMNS, bootstrap_seed, bootstrap_uncertainty, median_interval, share_interval
-from .weighted import weighted_median
+from .weighted import WEIGHTED_FIGURES, weighted_median
 
 __all__ = [
     "ATTRITION_COLUMNS",
@@ -59,6 +59,7 @@ __all__ = [
     "TREND_COLUMNS",
     "TREND_SENTENCES",
     "UNCERTAINTY_COLUMNS",
+    "WEIGHTED_FIGURES",
     "AttritionBias",
     "ConsensusRule",
     "Criterion",

@@ -1,15 +1,21 @@
 """APMO: the average percentage of majority opinions, a panel-level consensus cut-off.
 
-Source: the "APMO cut-off rate" as reviewed by von der Gracht HA (2012), "Consensus measurement
-in Delphi studies: review and implications for future quality assurance", Technol Forecast Soc
-Change 79(8):1525–1536. Over the whole-panel rows:
+Source: Kapoor P (1987), *A systems approach to documentary maritime fraud*, PhD thesis,
+University of Plymouth, which introduced the "average percent of majority opinions" cut-off rate;
+reviewed, with this formula, by von der Gracht HA (2012), "Consensus measurement in Delphi studies:
+review and implications for future quality assurance", *Technol Forecast Soc Change*
+79(8):1525–1536 (section on the APMO cut-off rate):
 
-    APMO = (Σ majority agreements + Σ majority disagreements) / Σ opinions expressed
+    APMO = (majority agreements + majority disagreements) / opinions expressed × 100%
 
-where, per item × dimension, the agreeing ratings count as majority agreements when more than
-half of its valid ratings agree (``pct_agree > 0.5``), likewise for disagreement, and the opinions
-expressed are its agreeing plus disagreeing ratings (neutral ratings express no opinion). Counts are
-``round(pct · n)``. The result is a share in [0, 1]; NaN when no opinion was expressed.
+"Majority" means more than 50%. Here, over the whole-panel rows, per item × dimension: its agreeing
+ratings count as majority agreements when more than half of its valid ratings agree
+(``pct_agree > 0.5``), likewise its disagreeing ratings for disagreement, and its **opinions
+expressed** are its agreeing plus disagreeing ratings. A neutral rating (between the bands) is not
+an opinion for or against, so it is in neither the numerator nor the denominator; it still counts
+in ``n``, so it can keep the agreeing ratings from being a majority. Counts are ``round(pct · n)``.
+The result is a share in [0, 1] (× 100 for the percentage); NaN when no opinion was expressed.
+Statements above the cut-off are read as having consensus.
 """
 
 from __future__ import annotations

@@ -12,6 +12,11 @@ With equal weights this is exactly the ordinary median (the middle rating, or th
 middle ones), so the weighted and unweighted figures only differ when the weights do. Ratings with
 weight 0 do not count; with no positive weight the result is NaN. Shares within 1e-12 of ½ are
 taken as exactly ½, so float sums such as 0.1 + 0.2 + 0.2 do not tip the result.
+
+What is weighted, exactly (:data:`WEIGHTED_FIGURES`, for the report's methods section): only this
+median. Quantiles other than the median, shares, means and everything built on them stay
+unweighted; a weighted type-7 analogue for them (e.g. Akinshin A, 2023, "Weighted quantile
+estimators", arXiv:2304.07265, with Kish's effective sample size) is not implemented.
 """
 
 from __future__ import annotations
@@ -19,6 +24,15 @@ from __future__ import annotations
 import numpy as np
 
 TOLERANCE = 1e-12
+#: The one sentence a report can print about expertise weighting.
+WEIGHTED_FIGURES = (
+    "Expertise weighting, when the study turns it on, changes one figure only: weighted_median, the "
+    "median of the ratings weighted by each panelist's self-rated expertise (Edgeworth's weighted median: "
+    "the mean of the lower and upper weighted medians), shown beside the ordinary median, never instead "
+    "of it. Every other figure (n, mean, sd, quartiles, IQR, % agree and % disagree, RAND/UCLA, verdicts, "
+    "intervals, verdict confidence, agreement A, bimodality, Kruskal-Wallis, trend, herding, attrition, "
+    "Kendall's W, APMO, stability) counts each valid rating once, unweighted."
+)
 
 
 def weighted_median_from_weights(weights: np.ndarray, points: np.ndarray) -> np.ndarray:

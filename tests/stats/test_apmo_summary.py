@@ -56,3 +56,27 @@ def test_round_summary_counts_verdicts_of_the_whole_panel() -> None:
     assert summary.apmo == pytest.approx(apmo(stats))
     c3 = stats[(stats["item"] == "C3") & (stats["group"] == "")].iloc[0]
     assert summary.mean_cv == pytest.approx((0 + 0 + c3["sd"] / c3["mean"]) / 3)
+
+
+def test_apmo_in_the_formula_of_kapoor_1987_as_von_der_gracht_2012_gives_it() -> None:
+    """(majority agreements + majority disagreements) / opinions expressed, on a table of
+    statements with agree / neutral / disagree counts of ten experts (a constructed example in the
+    source's layout: the thesis's own table was not available to check against)."""
+    table = {  # item: (agree, neutral, disagree)
+        "S1": (8, 1, 1),  # majority agreement: 8
+        "S2": (2, 2, 6),  # majority disagreement: 6
+        "S3": (5, 2, 3),  # 5 of 10 is not more than half: no majority
+        "S4": (4, 5, 1),  # most are neutral: no majority either way
+    }
+    values = {item: [9] * a + [5] * m + [1] * d for item, (a, m, d) in table.items()}
+    expressed = sum(a + d for a, _, d in table.values())  # 9 + 8 + 8 + 5 = 30; neutral ratings excluded
+
+    assert apmo(item_statistics(ratings_frame(values), SCALES)) == pytest.approx((8 + 6) / expressed)
+
+
+def test_neutral_ratings_are_not_opinions_expressed_but_can_deny_a_majority() -> None:
+    base = apmo(item_statistics(ratings_frame({"C1": [9, 9, 9, 1]}), SCALES))  # 3 of 4 agree: 3/4
+    with_neutral = apmo(item_statistics(ratings_frame({"C1": [9, 9, 9, 1, 5, 5]}), SCALES))  # 3 of 6: none
+
+    assert base == pytest.approx(3 / 4)
+    assert with_neutral == 0.0
