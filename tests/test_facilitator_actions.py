@@ -273,6 +273,15 @@ def test_issuing_a_new_link_replaces_the_old_one(staff_client: Client) -> None:
     assert _opens(new)
 
 
+def test_issuing_a_link_on_the_dashboard_records_the_facilitator_in_the_audit_trail(staff_client: Client) -> None:
+    study = small_study()
+    panelist, _ = panelist_create(study=study, email="a@example.org")
+    staff_client.post(_url("panelist_action", study.slug, panelist.pk, "link"), {"confirm": "on"})
+    event = study.audit_events.get(action="panelist.link_issued")
+    assert event.actor is not None and event.actor.get_username() == "facilitator"
+    assert (event.actor_label, event.detail) == ("facilitator", {"pseudonym": panelist.pseudonym})
+
+
 def test_revoking_stops_the_link_and_an_expert_with_answers_cannot_be_removed(staff_client: Client) -> None:
     study = small_study()
     round_ = round_open(round=round_create(study=study))

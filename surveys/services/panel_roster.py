@@ -88,16 +88,13 @@ def panelist_revoke(
 
 
 @transaction.atomic
-def panelist_link_issue(
-    *, panelist: Panelist, actor: AbstractBaseUser | None = None, actor_label: str = "system"
-) -> str:
-    """A new personal link for an expert; the old one stops working. Returns the raw token (shown once)."""
+def panelist_link_issue(*, panelist: Panelist, actor: AbstractBaseUser) -> str:
+    """A new personal link for an expert; the old one stops working. Returns the raw token (shown once).
+
+    ``actor`` is required: a link is a credential, so the trail always names who handed it out."""
     locked = Panelist.objects.select_for_update(of=("self",)).select_related("study").get(pk=panelist.pk)
     if locked.status == Panelist.Status.REVOKED:
         raise DomainError(f"{locked.pseudonym} is revoked; a revoked expert gets no new link.")
     raw = panelist_token_rotate(panelist=locked)
-    audit_record(
-        study=locked.study, action="panelist.link_issued", actor=actor, actor_label=actor_label,
-        pseudonym=locked.pseudonym,
-    )  # fmt: skip
+    audit_record(study=locked.study, action="panelist.link_issued", actor=actor, pseudonym=locked.pseudonym)
     return raw

@@ -32,6 +32,13 @@ def expert() -> tuple[Panelist, str, Round]:
     return panelist, raw, round_open(round=round_create(study=study))
 
 
+@pytest.fixture
+def facilitator():  # type: ignore[no-untyped-def]
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user("issuer", password=None, is_staff=True)
+
+
 def _open_session(client: Client, raw: str) -> None:
     assert client.get(f"/e/{raw}/").status_code == 302
     assert client.get("/e/welcome/").status_code == 200
@@ -43,11 +50,11 @@ def _session_is_over(client: Client) -> bool:
     return welcome.status_code == 404 and INVALID in welcome.content.decode() and begin.status_code == 404
 
 
-def test_a_new_link_from_the_service_ends_the_session_the_old_link_opened(expert) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_link_from_the_service_ends_the_session_the_old_link_opened(expert, facilitator) -> None:  # type: ignore[no-untyped-def]
     panelist, old, _ = expert
     client = Client()
     _open_session(client, old)
-    panelist_link_issue(panelist=panelist, actor_label="test")
+    panelist_link_issue(panelist=panelist, actor=facilitator)
     assert _session_is_over(client)
 
 
@@ -76,7 +83,7 @@ def test_a_new_link_from_the_api_ends_the_old_session_and_the_old_bearer_credent
     _open_session(fresh, new_raw)  # the new link works, and opens a session that lasts
 
 
-def test_an_autosave_from_a_session_of_an_old_link_saves_nothing(expert) -> None:  # type: ignore[no-untyped-def]
+def test_an_autosave_from_a_session_of_an_old_link_saves_nothing(expert, facilitator) -> None:  # type: ignore[no-untyped-def]
     panelist, old, round_ = expert
     client = Client()
     _open_session(client, old)
@@ -87,7 +94,7 @@ def test_an_autosave_from_a_session_of_an_old_link_saves_nothing(expert) -> None
         begin = client.post("/e/round/")
     ballot_url = begin["Location"]
     assert "/e/ballots/" in ballot_url
-    panelist_link_issue(panelist=panelist, actor_label="test")
+    panelist_link_issue(panelist=panelist, actor=facilitator)
     c1 = round_.round_items.get(item__code="C1")
     response = client.post(f"{ballot_url}autosave/", {f"r{c1.pk}-agreement": "7"})
     assert response.status_code in (403, 404)

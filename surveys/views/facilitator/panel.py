@@ -139,7 +139,8 @@ def panelist_action(request: HttpRequest, slug: str, panelist_id: int, action: s
     if request.method == "POST" and form.is_valid():
         try:
             if action == "link":
-                return _link_page(request, study, panelist, panel_roster.panelist_link_issue(panelist=panelist))
+                raw = panel_roster.panelist_link_issue(panelist=panelist, actor=acting(request))
+                return _link_page(request, study, panelist, raw)
             if action == "revoke":
                 panel_roster.panelist_revoke(panelist=panelist, actor=acting(request))
                 messages.success(request, f"{panelist.pseudonym} is revoked.")
