@@ -40,9 +40,14 @@ def convergence_size(layout: str) -> tuple[int, int]:
 
 def convergence_png(data: ReportData, layout: str = "wide", *, scale: float = 2) -> bytes | None:
     """Mean IQR, share of items decided, and Kendall's W per round, one line per dimension."""
-    frame = data.convergence
-    if not len(frame):
+    if not len(data.convergence):
         return None
+    return figure_png(convergence_figure(data, layout, scale=scale), scale)
+
+
+def convergence_figure(data: ReportData, layout: str = "wide", *, scale: float = 2) -> Figure:
+    """The figure of :func:`convergence_png` (three axes: mean IQR, share decided, Kendall's W)."""
+    frame = data.convergence
     width, height = convergence_size(layout)
     figure = Figure(figsize=(width / BASE_DPI, height / BASE_DPI), dpi=BASE_DPI * scale)
     if layout == "wide":
@@ -68,7 +73,7 @@ def convergence_png(data: ReportData, layout: str = "wide", *, scale: float = 2)
     columns = len(frame["dimension"].unique())
     figure.legend(loc="upper left", ncol=columns if layout == "wide" else min(columns, 2), frameon=False,
                   fontsize=FONT["tick"], bbox_to_anchor=(0.04, 1.0))  # fmt: skip
-    return figure_png(figure, scale)
+    return figure
 
 
 @dataclass(frozen=True)
