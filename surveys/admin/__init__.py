@@ -6,7 +6,7 @@ round that has opened, a panelist's or a round's status), and every save that ch
 through the same service as the dashboard and the API, with its validation and its audit event:
 
 - a study's fields that its study file holds, an item, a dimension and a section: the study-file
-  importer (``surveys.api.study_edits.study_change``), whose guards refuse what would alter answers;
+  importer (``surveys.services.study_edits.study_change``), whose guards refuse what would alter answers;
 - a round's deadline: ``round_deadline_set``; whether a study's report is public:
   ``study_report_visibility_set``; an email's wording: ``message_template_save`` (and deleting one is
   ``message_template_reset``); revoking experts: an action calling ``panelist_revoke``.

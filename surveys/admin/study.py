@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin
 
 from surveys import models as m
-from surveys.api import study_edits
+from surveys.services import study_edits
 from surveys.services.study_settings import study_report_visibility_set
 
 from .base import Change, ServiceAdmin, ShownInline, acting_user, frozen_fields
@@ -81,7 +81,7 @@ class StudyAdmin(ServiceAdmin):
         )
 
     def delete_model(self, request, obj) -> None:  # type: ignore[no-untyped-def]
-        study_edits.study_delete(study=obj)
+        study_edits.study_delete(study=obj, actor=acting_user(request))
 
     def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
         actor = acting_user(request)

@@ -24,12 +24,18 @@ from surveys.api.serializers.rounds import (
     RoundOpenSerializer,
     RoundSerializer,
 )
-from surveys.api.study_edits import items_by_code
 from surveys.api.views.base import RoundScopedViewSet, StudyScopedViewSet, count_of, refuse_unknown, valid
-from surveys.models import Ballot, Item, ItemStatistic, Round, RoundItem
+from surveys.models import Ballot, Item, ItemStatistic, Round, RoundItem, Study
 from surveys.services import round_items
 from surveys.services import rounds as lifecycle
 from surveys.services.mail import invitations_request, reminders_request
+
+
+def _items_by_code(study: Study, codes: list[str]) -> tuple[list[Item], dict[int, str]]:
+    """The study's items for ``codes`` in that order, and {position: message} for each unknown code."""
+    found = {i.code: i for i in Item.objects.filter(study=study, code__in=codes)}
+    unknown = {n: f"There is no item '{code}' in this study." for n, code in enumerate(codes) if code not in found}
+    return [found[c] for c in codes if c in found], unknown
 
 
 def _queued(message: str) -> Response:
@@ -85,7 +91,7 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StudyScoped
     def _items(self, codes: list[str] | None, field: str) -> list[Item] | None:
         if codes is None:
             return None
-        items, unknown = items_by_code(self.study, codes)
+        items, unknown = _items_by_code(self.study, codes)
         refuse_unknown(unknown, field)
         return items
 
@@ -194,7 +200,7 @@ class RoundItemViewSet(mixins.ListModelMixin, RoundScopedViewSet):
     )
     def create(self, request: Request, study_slug: str, round_number: str) -> Response:
         code = valid(RoundItemAddSerializer, request)["item"]
-        items, unknown = items_by_code(self.study, [code])
+        items, unknown = _items_by_code(self.study, [code])
         if unknown:
             refuse_unknown({0: unknown[0]}, "item")
         added = round_items.round_item_add(round=self.round, item=items[0], actor=self.actor)

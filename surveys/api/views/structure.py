@@ -1,5 +1,5 @@
 """A study's items, dimensions and sections. Reads come from the models; writes go through the
-study-file importer (``surveys.api.study_edits``), so an answered item or scale cannot change."""
+study-file importer (``surveys.services.study_edits``), so an answered item or scale cannot change."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
-from surveys.api import study_edits
 from surveys.api.filters import QueryFilter
 from surveys.api.schema import CODE_PATTERN, KEY_PATTERN, STUDY
 from surveys.api.serializers.studies import DimensionSerializer, ItemSerializer, SectionSerializer
@@ -24,6 +23,7 @@ from surveys.api.serializers.study_file import (
 )
 from surveys.api.views.base import StudyScopedViewSet, valid
 from surveys.models import Dimension, Item, Section
+from surveys.services import study_edits
 from surveys.study_format import KINDS
 
 

@@ -15,7 +15,6 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from surveys.api import study_edits
 from surveys.api.errors import Invalid
 from surveys.api.fields import is_oversized
 from surveys.api.filters import QueryFilter
@@ -30,6 +29,7 @@ from surveys.api.serializers.studies import (
 from surveys.api.serializers.study_file import StudyFileSerializer, StudySettingsSerializer
 from surveys.api.views.base import StaffViewSet, count_of, valid
 from surveys.models import Item, Panelist, Round, Study
+from surveys.services import study_edits
 from surveys.services.study_files import ImportResult, study_export, study_import
 from surveys.services.study_settings import study_report_visibility_set
 from surveys.study_format import dump_yaml
@@ -130,7 +130,7 @@ class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffViewSe
 
     @extend_schema(summary="Delete a study that never ran", responses={204: None})
     def destroy(self, request: Request, study_slug: str) -> Response:
-        study_edits.study_delete(study=self.get_object())
+        study_edits.study_delete(study=self.get_object(), actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(

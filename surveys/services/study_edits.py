@@ -1,17 +1,19 @@
-"""Edits of a study's definition from the API, done through the study-file import service.
+"""Edits of a study's definition (from the API and the admin), done through the study-file importer.
 
-The API edits a study (its settings, one item, one dimension) by exporting the study file, changing
-that one part and importing the result. So every edit passes the importer's checks and guards: an
+A study is edited (its settings, one item, one dimension) by exporting the study file, changing that
+one part and importing the result. So every edit passes the importer's checks and guards: an
 answered item cannot change its wording or scale, a frozen consensus rule cannot change, nothing is
-half-applied, and each change is audited like an import. The study row is locked from export to
-import, so two concurrent edits cannot overwrite each other.
+half-applied, and each change is audited like an import (``study.imported`` or ``study.updated``,
+with the editor's username). The study row is locked from export to import, so two concurrent edits
+cannot overwrite each other.
 
-These functions orchestrate existing services for the API only; they belong in
-``surveys/services/`` should the HTML views ever need them.
+Deleting is allowed only for a study that never ran. Its audit trail goes with it (the events
+belong to the study), so the deletion itself is logged instead, naming who deleted it.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,10 +21,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from surveys.errors import DomainError
-from surveys.models import Item, Study
+from surveys.models import Round, Study
 from surveys.services.study_files import ImportResult, study_export, study_import
 
 StudyData = dict[str, Any]
+logger = logging.getLogger(__name__)
 
 
 def actor_label(actor: AbstractBaseUser) -> str:
@@ -111,18 +114,13 @@ def entry_remove(collection: str, field: str, value: str) -> Callable[[StudyData
 
 
 @transaction.atomic
-def study_delete(*, study: Study) -> None:
+def study_delete(*, study: Study, actor: AbstractBaseUser) -> None:
     """Delete a study that never ran. Once round 1 has opened it holds answers, which are never deleted."""
     locked = Study.objects.select_for_update().get(pk=study.pk)
-    if locked.status != Study.Status.DRAFT or locked.rounds.exclude(status="draft").exists():
+    if locked.status != Study.Status.DRAFT or locked.rounds.exclude(status=Round.Status.DRAFT).exists():
         raise DomainError(
             f"Study '{locked.slug}' is {locked.status} and holds answers, which are never deleted; finish it instead."
         )
+    slug, who = locked.slug, actor_label(actor)
     locked.delete()
-
-
-def items_by_code(study: Study, codes: list[str]) -> tuple[list[Item], dict[int, str]]:
-    """The study's items for ``codes`` in that order, and {position: message} for each unknown code."""
-    found = {i.code: i for i in Item.objects.filter(study=study, code__in=codes)}
-    unknown = {n: f"There is no item '{code}' in this study." for n, code in enumerate(codes) if code not in found}
-    return [found[c] for c in codes if c in found], unknown
+    transaction.on_commit(lambda: logger.info("study.deleted: '%s' (it never ran), by %s", slug, who))
