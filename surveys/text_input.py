@@ -171,7 +171,7 @@ def undecodable_fields(request: HttpRequest) -> list[str]:
     if content_type == FORM_TYPES[0]:
         fields = _urlencoded_fields(body)
     else:
-        boundary = request.content_params.get("boundary", "")
+        boundary = (request.content_params or {}).get("boundary", "")
         if not boundary:
             return []
         fields = _multipart_fields(body, boundary.encode("ascii", "replace"))

@@ -40,7 +40,7 @@ def answers_from(data: dict[str, Any], view: BallotView) -> Answers:
     item's rationale with each save of its ratings.
     """
     by_code = {ri.item.code: ri for ri in view.round_items}
-    answers, unknown, twice = Answers(), {}, {}
+    answers, unknown, twice = Answers(), {}, {}  # type: Answers, Fields, Fields
     for n, rating in enumerate(data.get("ratings", [])):
         round_item = by_code.get(rating["item"])
         if round_item is None:

@@ -52,7 +52,7 @@ def _trajectories(data: ReportData) -> Iterable[tuple[str, str, str]]:
 
 def chart_specs(data: ReportData) -> dict[str, ChartSpec]:
     """Every chart the report shows, by name."""
-    specs = {}
+    specs: dict[str, ChartSpec] = {}
     if not data.round_numbers:
         return specs
     codes = {lin.root_code: lin.code for lin in data.lineages}

@@ -63,7 +63,7 @@ def build_details(
     movement = _movement(source, reported, lineages, item_codes, root_codes, dimension_keys)
     label_of = {p["id"]: labels.get(p["group"], POOLED) for p in source.panelists if p["id"] in on_panel}
     n_dims = Counter(item_id for item_id, _ in source.item_dimensions)
-    cells = Counter()
+    cells: Counter[int] = Counter()
     for round_id, item_id, _order in source.round_items:
         cells[round_id] += n_dims[item_id]
     deciding = [(row["key"], row["label"]) for row in source.dimensions if row.get("is_consensus_dimension", True)]

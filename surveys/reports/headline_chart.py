@@ -170,8 +170,9 @@ def headline_svg(
         ]
         parts.append(_line(line, points))
         last = max((i for i, p in enumerate(points) if p is not None), default=None)
-        if last is not None:
-            ends.append((line, points[last], last))
+        end = points[last] if last is not None else None
+        if last is not None and end is not None:
+            ends.append((line, end, last))
     parts.extend(_labels(frame, ends))
     parts.append("</svg>")
     return "".join(parts)

@@ -127,7 +127,7 @@ def study_dashboard(study: Study) -> Dashboard:
         round__study=study, status=DeliveryLog.Status.SENT
     ).values_list("round_id", "panelist_id", "kind", "sent_at"):
         deliveries[round_id][kind] += 1
-        if current is not None and round_id == current.pk:
+        if current is not None and round_id == current.pk and at is not None:  # a sent row has its time
             sent_at[(panelist_id, kind)] = at
 
     nonrespondents = []

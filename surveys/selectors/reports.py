@@ -158,8 +158,8 @@ def _items(study: Study) -> tuple[list[dict[str, object]], list[tuple[int, int]]
             section_title=F("section__title"),
         )
     ):  # fmt: skip
-        dimension = row.pop("dimensions__id")
-        items.setdefault(row["id"], row)
+        dimension = row["dimensions__id"]
+        items.setdefault(row["id"], {key: value for key, value in row.items() if key != "dimensions__id"})
         if dimension is not None:
             pairs.append((row["id"], dimension))
     return list(items.values()), pairs

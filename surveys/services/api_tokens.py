@@ -24,7 +24,8 @@ def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, st
     if not name:
         raise DomainError("Name the token (what it is for), so that it can be recognised and revoked later.")
     raw = secrets.token_urlsafe(KEY_BYTES)
-    token = ApiToken.objects.create(user=user, name=name[:100], prefix=raw[:8], key_hash=hash_token(raw))
+    # By id: any configured user model, not only auth.User.
+    token = ApiToken.objects.create(user_id=user.pk, name=name[:100], prefix=raw[:8], key_hash=hash_token(raw))
     return token, raw
 
 

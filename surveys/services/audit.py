@@ -19,6 +19,7 @@ def audit_record(
 ) -> AuditEvent:
     """Record who changed the state of a study, round or item, and when."""
     label = actor.get_username() if actor is not None else actor_label
-    return AuditEvent.objects.create(
-        study=study, round=round, item=item, actor=actor, actor_label=label, action=action, detail=detail
-    )
+    return AuditEvent.objects.create(  # by id: any configured user model, not only auth.User
+        study=study, round=round, item=item, actor_id=actor.pk if actor is not None else None,
+        actor_label=label, action=action, detail=detail,
+    )  # fmt: skip

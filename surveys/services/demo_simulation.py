@@ -111,6 +111,8 @@ class _Panel:
         ).values_list(
             "ballot__panelist_id", "round_item__item_id", "dimension__key", "value", "ballot__panelist__group"
         ):
+            if value is None:  # excluded by the filter; this tells the type checker
+                continue
             root = self.roots[item_id]
             self.last[(panelist_id, root, dim)] = value
             values.setdefault((root, dim, ""), []).append(value)

@@ -50,6 +50,14 @@ def _parse_time(value: str | None) -> datetime | None:
     return parse_datetime(value) if value else None
 
 
+def _required_time(value: str | None, where: str) -> datetime:
+    """A time the backup must hold (its column cannot be empty), or a refusal naming where it is."""
+    moment = _parse_time(value)
+    if moment is None:
+        raise StudyFileError("the backup", [FieldError(where, f"{value!r} is not an ISO 8601 time")])
+    return moment
+
+
 def _statistic_fields(row: ItemStatistic | RoundStatistic) -> dict[str, Any]:
     skip = STAT_SKIP
     return {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields if f.attname not in skip}
@@ -187,7 +195,7 @@ def study_data_import(*, document: Mapping[str, Any], filename: str) -> Study:
             study=study,
             pseudonym=entry["pseudonym"],
             token_hash=token_hash,
-            token_issued_at=_parse_time(entry["token_issued_at"]),
+            token_issued_at=_required_time(entry["token_issued_at"], "data.panel.token_issued_at"),
             consent_at=_parse_time(entry["consent_at"]),
             **fields,
         )
@@ -207,7 +215,7 @@ def study_data_import(*, document: Mapping[str, Any], filename: str) -> Study:
         for e in data.get("audit", [])
     )
     for event, e in zip(events, data.get("audit", []), strict=True):
-        event.created_at = _parse_time(e["created_at"])
+        event.created_at = _required_time(e["created_at"], "data.audit.created_at")
     AuditEvent.objects.bulk_update(events, ["created_at"])
     Study.objects.filter(pk=study.pk).update(
         status=data["status"], consensus_rule_frozen_at=_parse_time(data["consensus_rule_frozen_at"])
@@ -247,7 +255,7 @@ def _restore_round(study: Study, rd: dict[str, Any], items: dict, dimensions: di
             ]
     created = RatingRevision.objects.bulk_create(r for r, _ in revisions)
     for rev, (_, v) in zip(created, revisions, strict=True):
-        rev.saved_at = _parse_time(v["saved_at"])
+        rev.saved_at = _required_time(v["saved_at"], "data.rounds.ballots.ratings.revisions.saved_at")
     RatingRevision.objects.bulk_update(created, ["saved_at"], batch_size=500)
     ItemStatistic.objects.bulk_create(
         ItemStatistic(
@@ -256,13 +264,14 @@ def _restore_round(study: Study, rd: dict[str, Any], items: dict, dimensions: di
             dimension=dimensions[s["dimension"]],
             group=s["group"],
             **{k: v for k, v in s.items() if k not in {"item", "dimension", "group", "computed_at"}},
-            computed_at=_parse_time(s["computed_at"]),
+            computed_at=_required_time(s["computed_at"], "data.rounds.statistics.computed_at"),
         )
         for s in rd["statistics"]
     )
     if rd["summary"]:
         summary = {k: v for k, v in rd["summary"].items() if k != "computed_at"}
-        RoundStatistic.objects.create(round=round_, computed_at=_parse_time(rd["summary"]["computed_at"]), **summary)
+        computed_at = _required_time(rd["summary"]["computed_at"], "data.rounds.summary.computed_at")
+        RoundStatistic.objects.create(round=round_, computed_at=computed_at, **summary)
     return round_
 
 
@@ -282,7 +291,7 @@ def _restore_suggestions(study: Study, rows: list[dict[str, Any]], items: dict, 
         for s in rows
     )
     for suggestion, s in zip(created, rows, strict=True):
-        suggestion.created_at = _parse_time(s["created_at"])
+        suggestion.created_at = _required_time(s["created_at"], "data.suggestions.created_at")
     Suggestion.objects.bulk_update(created, ["created_at"])
 
 

@@ -174,7 +174,7 @@ def _cluster_items(
             similarity = np.eye(len(mine)) if vectors is None else vectors[0] @ vectors[0].T
         clusters = _clusters(similarity, max_themes=max_themes, min_rationales=min_rationales)
         weights = tfidf_rows(words[0][local]) if words is not None else None
-        word_rows = (weights[0], words[1][weights[1]]) if weights is not None else None
+        word_rows = (weights[0], words[1][weights[1]]) if weights is not None and words is not None else None
         yield item, item_texts, item_sides, mine, similarity, _by_size(clusters, item_texts), word_rows
 
 
