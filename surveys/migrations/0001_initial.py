@@ -289,7 +289,7 @@ class Migration(migrations.Migration):
             name='ReportJob',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('format', models.CharField(choices=[('pdf', 'PDF'), ('xlsx', 'Excel (XLSX)'), ('csv', 'CSV'), ('json', 'JSON'), ('html', 'HTML')], max_length=8)),
+                ('format', models.CharField(choices=[('pdf', 'PDF'), ('xlsx', 'Excel (XLSX)'), ('csv', 'CSV'), ('json', 'JSON'), ('html', 'HTML'), ('ratings', 'Raw ratings (CSV)')], max_length=8)),
                 ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=16)),
                 ('file', models.FileField(blank=True, upload_to='reports/')),
                 ('error', models.TextField(blank=True)),
@@ -460,7 +460,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='reportjob',
-            constraint=models.CheckConstraint(condition=models.Q(('format__in', ['pdf', 'xlsx', 'csv', 'json', 'html'])), name='report_job_format_valid'),
+            constraint=models.CheckConstraint(condition=models.Q(('format__in', ['pdf', 'xlsx', 'csv', 'json', 'html', 'ratings'])), name='report_job_format_valid'),
         ),
         migrations.AddConstraint(
             model_name='panelist',

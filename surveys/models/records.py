@@ -69,6 +69,7 @@ class ReportFormat(models.TextChoices):
     CSV = "csv", "CSV"
     JSON = "json", "JSON"
     HTML = "html", "HTML"
+    RATINGS = "ratings", "Raw ratings (CSV)"
 
 
 class ReportJobStatus(models.TextChoices):

@@ -1,4 +1,7 @@
-"""Pick a renderer by format name: each turns one :class:`~.data.ReportData` into bytes."""
+"""Pick a renderer by format name: each turns one :class:`~.data.ReportData` into bytes.
+
+The columns of the CSV formats are documented in docs/report-formats.md.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ FORMATS = {
         "xlsx", "Excel (XLSX)", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", True
     ),
     "csv": Format("csv", "CSV (tidy, long)", "csv", "text/csv; charset=utf-8", False),
+    "ratings": Format("ratings", "Raw ratings (CSV, pseudonymised)", "csv", "text/csv; charset=utf-8", True),
     "json": Format("json", "JSON", "json", "application/json", False),
     "html": Format("html", "HTML (one file)", "html", "text/html; charset=utf-8", False),
 }
@@ -42,6 +46,10 @@ def renderer(name: str) -> Callable[[ReportData], bytes]:
         from .tabular import render_csv
 
         return render_csv
+    if name == "ratings":
+        from .tabular import render_ratings_csv
+
+        return render_ratings_csv
     if name == "json":
         from .json_export import render_json
 

@@ -1,4 +1,6 @@
-"""The CSV report: a tidy long table, one row per item × dimension × round × group × statistic.
+"""The CSV reports: the statistics, and the raw ratings, each as one tidy long table.
+
+**Statistics** (format ``csv``): one row per item × dimension × round × group × statistic.
 
 Columns: ``study`` (slug), ``round``, ``item_code`` (the code asked in that round),
 ``lineage_root_code`` (the first wording: a reworded item keeps its trajectory), ``dimension``,
@@ -9,7 +11,16 @@ a number, except for ``verdict`` and ``median_band``, which are labels; booleans
 A group that gave fewer than the study's ``min_group_size`` valid ratings on an item and dimension
 has no figures there, only one row with statistic ``suppressed`` and value
 ``suppressed (fewer than k ratings)``.
-Tidy data: Wickham H. Tidy Data. J Stat Softw 2014;59(10).
+
+**Raw ratings** (format ``ratings``, :func:`render_ratings_csv`): one row per round × item ×
+dimension × panelist who submitted the round, for R, Stata and SPSS. Columns :data:`RATING_COLUMNS`:
+``round``, ``item_code``, ``lineage_root_code``, ``dimension``, ``pseudonym`` (stable across rounds,
+never a name or email), ``group`` (groups with fewer than ``min_group_size`` members pooled as
+"Smaller groups (pooled)"), ``value`` (empty for "can't answer") and ``abstained`` (1 for "can't
+answer", else 0). No rationale: a reason next to a pseudonym would link one expert's words across
+items (they are in the XLSX's Rationales sheet, anonymously).
+
+Tidy data: Wickham H. Tidy Data. J Stat Softw 2014;59(10). Both are documented in docs/report-formats.md.
 """
 
 from __future__ import annotations
@@ -19,12 +30,15 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+import pandas as pd
+
 from .data import ReportData
 from .safety import spreadsheet_cell
 from .sections import KEY_COLUMNS, STABILITY_COLUMNS, STAT_COLUMNS
 
 CSV_COLUMNS = ["study", "round", "item_code", "lineage_root_code", "dimension", "group", "statistic", "value"]
 CSV_STATISTICS = [*STAT_COLUMNS, *STABILITY_COLUMNS]
+RATING_COLUMNS = ["round", "item_code", "lineage_root_code", "dimension", "pseudonym", "group", "value", "abstained"]
 SUPPRESSED = "suppressed"
 
 
@@ -63,3 +77,18 @@ def render_csv(data: ReportData) -> bytes:
     for row in csv_rows(data):
         writer.writerow([spreadsheet_cell(cell) for cell in row])
     return out.getvalue().encode("utf-8")
+
+
+def render_ratings_csv(data: ReportData) -> bytes:
+    """The raw ratings CSV (module docstring) as UTF-8 bytes; built with ``with_ratings``."""
+    if data.ratings is None:
+        raise ValueError("the ratings CSV needs the raw ratings: build the report with with_ratings=True")
+    frame = data.ratings
+    values = frame["value"].astype("float64")
+    out = pd.DataFrame({
+        "round": frame["round"].astype(int),
+        **{c: frame[c].map(spreadsheet_cell) for c in RATING_COLUMNS[1:6]},
+        "value": values.astype("Int64"),
+        "abstained": values.isna().astype(int),
+    })[RATING_COLUMNS]  # fmt: skip
+    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")

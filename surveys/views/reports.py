@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 BODY_SECONDS = 24 * 3600
 CHART_MAX_AGE = 365 * 24 * 3600  # a chart URL names its state: its content never changes
 
-DOWNLOAD_FORMATS = ("pdf", "xlsx", "csv", "json", "html")
+DOWNLOAD_FORMATS = ("pdf", "xlsx", "csv", "ratings", "json", "html")
 
 
 class _Refused(Exception):
