@@ -95,3 +95,14 @@ def test_restoring_a_plain_study_file_with_data_flag_names_what_is_missing(tmp_p
     path.write_text(yaml.safe_dump({"format": "delphi-study/1", "slug": "x"}))
     with pytest.raises(CommandError, match="data: is missing"):
         call_command("import_study", str(path), "--with-data")
+
+
+def test_a_backup_with_an_unreadable_required_time_is_refused_naming_it(tmp_path: Path) -> None:
+    data = study_data_export(study=_two_rounds())
+    data["data"]["rounds"][0]["summary"]["computed_at"] = "last Tuesday"
+    path = tmp_path / "backup.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    refusal = r"data\.rounds\.summary\.computed_at: 'last Tuesday' is not an ISO 8601 time"
+    with pytest.raises(CommandError, match=refusal):
+        _restore(path)
+    assert not Study.objects.exists()  # nothing of it was kept
