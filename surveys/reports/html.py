@@ -24,7 +24,7 @@ from surveys.lineage import Lineage
 
 from .chart_set import CONVERGENCE, QUADRANT, ChartSpec, chart_specs, trajectory_name
 from .data import ReportData
-from .finding import FINDING_RULES, finding
+from .finding import finding
 from .headline import headline_context
 from .intro import intro_context
 from .methods import CHANGE_LABELS, change_counts
@@ -196,7 +196,6 @@ def report_context(data: ReportData, *, chart_src: ChartSource | None = None) ->
             for r in changes[~changes["change"].isin(["asked", "carried"])].to_dict("records")
         ],
         "methods": data.methods,
-        "finding_rules": FINDING_RULES,
         "rule_frozen_at": fmt_time(data.methods.consensus_rule_frozen_at),
         "threshold": threshold,
     }

@@ -20,6 +20,7 @@ import pandas as pd
 
 from surveys.stats import RuleError, parse_consensus_rule, parse_stopping_rule
 
+from .finding import FINDING_RULES
 from .source import Row
 
 CHANGE_KINDS = ("asked", "carried", "reworded", "added", "decided", "dropped")
@@ -78,6 +79,7 @@ class Methods:
     anonymity: tuple[str, ...]
     reminders_sent: tuple[tuple[int, int], ...] = ()  # (round number, reminder emails sent), reported rounds
     rule_audit: str = ""  # whether the audit trail shows the rule changed after it was fixed
+    findings: tuple[str, ...] = FINDING_RULES  # how the plain-language findings are worded (.finding)
 
 
 def rule_audit(audit: Sequence[Row], current: Mapping[str, Any], frozen_at: datetime | None) -> str:
