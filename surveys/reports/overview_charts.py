@@ -42,7 +42,7 @@ def convergence_png(data: ReportData, layout: str = "wide", *, scale: float = 2)
     """Mean IQR, share of items decided, and Kendall's W per round, one line per dimension."""
     if not len(data.convergence):
         return None
-    return figure_png(convergence_figure(data, layout, scale=scale), scale)
+    return figure_png(convergence_figure(data, layout, scale=scale))
 
 
 def convergence_figure(data: ReportData, layout: str = "wide", *, scale: float = 2) -> Figure:
@@ -125,7 +125,7 @@ def quadrant_png(data: ReportData, quadrant: QuadrantData, layout: str = "wide",
     for ax, number in zip(axes, rounds, strict=True):
         _quadrant_panel(ax, quadrant.rows[quadrant.rows["round"] == number], x_dim, y_dim)
         style_axes(ax, f"Round {number}")
-    return figure_png(figure, scale)
+    return figure_png(figure)
 
 
 def _quadrant_panel(ax: Any, rows: pd.DataFrame, x_dim: Any, y_dim: Any) -> None:

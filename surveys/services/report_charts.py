@@ -5,10 +5,11 @@ aggregation, audit event, new panelist or study edit) and of :data:`CHARTS_VERSI
 the drawing changes). The page links every chart under its state, so a chart file never changes
 behind its URL; re-aggregating a round gives a new state, new URLs, and the old files are deleted.
 
-The first request for a chart of a new state draws all of the report's charts in one pass
+The first request for a chart of a new state draws all of the report's charts of its layout in one pass
 (:func:`surveys.reports.chart_set.draw_charts`), under a lock so that the page's parallel image
-requests wait for that one drawing instead of each starting their own. Files live in the default
-storage under ``report-charts/<study id>/<state>/``; ``manifest.json`` is written last and marks a
+requests wait for that one drawing instead of each starting their own. Each layout (wide, narrow)
+is drawn when it is first asked for. Files live in the default storage under
+``report-charts/<study id>/<state>/``; ``<layout>.manifest.json`` is written last and marks a
 complete set.
 """
 
@@ -28,7 +29,7 @@ from surveys.selectors.reports import report_changed_at, report_data
 
 logger = logging.getLogger(__name__)
 
-CHARTS_VERSION = "3"
+CHARTS_VERSION = "4"
 ROOT = "report-charts"
 MANIFEST = "manifest.json"
 
@@ -55,30 +56,32 @@ def _lock(study: Study, state: str) -> threading.Lock:
         return _locks.setdefault((study.pk, state), threading.Lock())
 
 
-def report_charts_draw(*, study: Study, state: str) -> int:
-    """Draw and store every chart of ``study`` for ``state`` unless that set is complete; the number
-    of files written (0 when another request already drew them)."""
-    manifest = f"{_folder(study, state)}/{MANIFEST}"
+def report_charts_draw(*, study: Study, state: str, layout: str) -> int:
+    """Draw and store every chart of ``study`` in ``layout`` for ``state`` unless that set is
+    complete; the number of files written (0 when another request already drew them)."""
+    manifest = f"{_folder(study, state)}/{layout}.{MANIFEST}"
     with _lock(study, state):
         if default_storage.exists(manifest):
             return 0
-        drawn = draw_charts(report_data(study), layouts=LAYOUTS)
-        for (name, layout), png in drawn.items():
+        drawn = draw_charts(report_data(study), layouts=(layout,))
+        for (name, _), png in drawn.items():
             path = chart_path(study, state, name, layout)
             if not default_storage.exists(path):  # another process may have written it meanwhile
                 default_storage.save(path, ContentFile(png))
-        names = sorted(f"{name}.{layout}" for name, layout in drawn)
+        names = sorted(name for name, _ in drawn)
         default_storage.save(manifest, ContentFile(json.dumps({"state": state, "charts": names}).encode()))
     _forget_other_states(study, state)
     return len(drawn)
 
 
 def report_chart_png(*, study: Study, state: str, name: str, layout: str) -> bytes | None:
-    """The stored chart ``name`` in ``layout`` of ``state``, drawing the set first if it is missing;
-    None for a chart the report does not have."""
+    """The stored chart ``name`` in ``layout`` of ``state``, drawing that layout's set first if it is
+    missing (a phone's first request draws the narrow set only); None for a chart the report does not have."""
+    if layout not in LAYOUTS:
+        return None
     path = chart_path(study, state, name, layout)
     if not default_storage.exists(path):
-        report_charts_draw(study=study, state=state)
+        report_charts_draw(study=study, state=state, layout=layout)
         if not default_storage.exists(path):
             return None
     with default_storage.open(path, "rb") as handle:
