@@ -93,12 +93,16 @@ def _movement(
     root_codes: Mapping[int, str],
     dimension_keys: Mapping[int, str],
 ) -> pd.DataFrame:
-    """Stored counts when the aggregation keeps them, else computed from every rating."""
-    if source.statistics and "n_toward" in source.statistics[0]:
-        return movement_.stored_movement(
-            source.statistics, round_numbers=reported, item_codes=item_codes, root_codes=root_codes,
-            dimension_keys=dimension_keys,
-        )  # fmt: skip
+    """The counts the aggregation stored, and those of the rounds it stored none for computed from
+    every rating (the selector then reads them all: :func:`.movement.unstored_rounds`)."""
+    stored = movement_.stored_movement(
+        source.statistics, round_numbers=reported, item_codes=item_codes, root_codes=root_codes,
+        dimension_keys=dimension_keys,
+    )  # fmt: skip
+    in_order = sorted(reported, key=lambda pk: reported[pk])
+    missing = {reported[pk] for pk in movement_.unstored_rounds(source.statistics, in_order)}
+    if not missing:
+        return stored
     scales = {
         row["key"]: Scale(row["scale_min"], row["scale_max"], (row["agree_low"], row["agree_high"]),
                           (row["disagree_low"], row["disagree_high"]))
@@ -106,7 +110,9 @@ def _movement(
     }  # fmt: skip
     by_round = {(number, lin.root_code): code for lin in lineages for number, code in lin.codes_by_round.items()}
     answers = [a for a in source.answers if a[0] in reported]
-    return movement_.computed_movement(
+    computed = movement_.computed_movement(
         answers, reported=sorted(reported.values()), round_numbers=reported, item_codes_by_round=by_round,
         root_codes=root_codes, dimension_keys=dimension_keys, scales=scales,
     )  # fmt: skip
+    computed = computed[computed["round"].isin(missing)]
+    return pd.concat([stored, computed], ignore_index=True) if len(stored) else computed.reset_index(drop=True)

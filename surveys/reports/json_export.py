@@ -4,11 +4,16 @@ Shape (``"format": "delphi-report/1"``): ``study``, ``dimensions``, ``rounds`` (
 round statistics), ``headline`` (the headline item, or null), ``items`` (one entry per lineage,
 each with every stored ``statistics`` row, groups included), ``convergence``, ``shifts``,
 ``divergence``, ``panel`` (size, composition and attrition, small groups pooled),
-``item_changes`` and ``methods``. A group appears in an item's ``statistics`` only for a round and
-dimension where it gave at least ``min_group_size`` valid ratings; elsewhere the item's
-``suppressed`` list names it with ``"note": "suppressed (fewer than k ratings)"`` and no figure.
+``item_changes``, ``methods``, ``reasons`` (the shown rationales, by round, item, dimension and
+side; ``counts`` per cell, with ``null`` counts where the cell is withheld), ``suggestions`` (open
+answers and suggestions with their outcome), ``movement`` (toward / away / stayed per item and round),
+``attrition_causes`` (how n fell per round and group), ``convergence_caveat`` and ``checklist``
+(CREDES, ACCORD and DELPHISTAR items with where this report answers them). A group appears in
+an item's ``statistics`` only for a round and dimension where it gave at least ``min_group_size``
+valid ratings; elsewhere the item's ``suppressed`` list names it with
+``"note": "suppressed (fewer than k ratings)"`` and no figure.
 Shares are in [0, 1]; missing numbers are ``null``; times are ISO 8601. Raw ratings are not part
-of it (they are in the XLSX report, under pseudonyms).
+of it (they are in the XLSX report and the ratings CSV, under pseudonyms).
 """
 
 from __future__ import annotations
@@ -165,7 +170,25 @@ def report_json(data: ReportData) -> dict[str, Any]:
             "feedback": methods.feedback,
             "statistics": list(methods.statistics),
             "anonymity": list(methods.anonymity),
+            "reminders_sent": [{"round": n, "sent": k} for n, k in methods.reminders_sent],
+            "consensus_rule_audit": methods.rule_audit,
         },
+        "reasons": {"rationales": records(data.reasons), "counts": records(data.reason_counts)},
+        "suggestions": records(data.suggestions),
+        "movement": records(data.movement),
+        "attrition_causes": records(data.attrition_causes),
+        "convergence_caveat": data.convergence_caveat,
+        "checklist": [
+            {
+                "guideline": e.guideline,
+                "item": e.item,
+                "section": e.section,
+                "asks": e.asks,
+                "where": e.where,
+                "detail": e.detail,
+            }
+            for e in data.checklist
+        ],
     }
 
 

@@ -51,6 +51,13 @@ CAUSE_COLUMNS = [
 ]  # fmt: skip
 
 
+def unstored_rounds(statistics: Sequence[Row], reported: Sequence[int]) -> set[int]:
+    """The reported round ids after the first (``reported`` in round order) for which the aggregation
+    stored no movement counts: their counts must be computed from every rating."""
+    stored = {row["round_id"] for row in statistics if not row["group"] and row.get("n_toward") is not None}
+    return {round_id for round_id in reported[1:] if round_id not in stored}
+
+
 def stored_movement(
     statistics: Sequence[Row], *, round_numbers: Mapping[int, int], item_codes: Mapping[int, str],
     root_codes: Mapping[int, str], dimension_keys: Mapping[int, str],

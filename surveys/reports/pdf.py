@@ -1,4 +1,10 @@
-"""The PDF report: WeasyPrint renders the same HTML as the web page, with its print CSS.
+"""The PDF report: WeasyPrint renders the report's printable HTML (``print.html``) with its print CSS.
+
+What the PDF adds to the standalone HTML: the reasons, movement and checklist parts in their print
+form (:func:`surveys.reports.parts.report_parts` with ``for_print``: at most a few rationales per
+side, with how many more there are, since a PDF cannot unfold), and the stylesheet
+``surveys/report-parts.css``, whose print rules set one font family (the page-number box too), the
+"md 7" badge at the table's size, and retired items' trajectories at half width.
 
 Charts are PNG data URIs, and the fetcher allows ``data:`` URLs only: building a report never
 touches the network (no web fonts, no remote images), whatever text an item or a study holds.
@@ -6,10 +12,20 @@ touches the network (no web fonts, no remote images), whatever text an item or a
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import Any
 
+from django.contrib.staticfiles import finders
+from django.core.exceptions import ImproperlyConfigured
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
 from .data import ReportData
-from .html import render_report_html
+from .parts import report_parts
+
+PARTS_CSS = "surveys/report-parts.css"
+SCREEN_ONLY = "/* screen only:"  # the stylesheet's rules from this comment on are for the web page alone
 
 
 def _fetcher() -> Any:
@@ -28,9 +44,27 @@ def _fetcher() -> Any:
     return URLFetcher(allowed_protocols={"data"})
 
 
+@functools.cache
+def parts_css() -> str:
+    """The parts' stylesheet up to its screen-only rules: our own static file (safe to inline)."""
+    path = finders.find(PARTS_CSS)
+    if path is None:  # a packaging mistake, not user input
+        raise ImproperlyConfigured(f"static file {PARTS_CSS} is missing")
+    return Path(path).read_text(encoding="utf-8").split(SCREEN_ONLY, 1)[0]
+
+
+def render_print_html(data: ReportData) -> str:
+    """The HTML WeasyPrint lays out: ``print.html`` with the parts in print form and both stylesheets."""
+    from .html import _report_css, inline_charts, report_context
+
+    context = report_context(data, chart_src=inline_charts(data))
+    context["parts"] = report_parts(data, for_print=True)
+    context["report_css"] = mark_safe(f"{_report_css()}\n{parts_css()}")  # noqa: S308 - our own static files
+    return render_to_string("surveys/reports/print.html", context)
+
+
 def render_pdf(data: ReportData) -> bytes:
     """The report as PDF bytes (A4, page numbers in the footer)."""
     from weasyprint import HTML
 
-    html = render_report_html(data)
-    return HTML(string=html, base_url=None, url_fetcher=_fetcher()).write_pdf()
+    return HTML(string=render_print_html(data), base_url=None, url_fetcher=_fetcher()).write_pdf()

@@ -30,6 +30,7 @@ from surveys.models import (
     Suggestion,
 )
 from surveys.reports.data import ReportData, build_report_data
+from surveys.reports.movement import unstored_rounds
 from surveys.reports.source import AUDIT_ACTIONS, PANELIST_FIELDS, ReportSource
 
 STUDY_FIELDS = (
@@ -114,7 +115,7 @@ def report_source(study: Study, *, with_ratings: bool = False) -> ReportSource:
         .annotate(item_id=F("round_item__item_id"))
         .values("round_id", "item_id", "dimension_id", *ITEM_STAT_FIELDS, *movement)
     )
-    answers = _answers(aggregated, every_rating=with_ratings or not movement)
+    answers = _answers(aggregated, every_rating=with_ratings or bool(unstored_rounds(statistics, aggregated)))
     items, item_dimensions = _items(study)
     return ReportSource(
         study=Study.objects.filter(pk=study.pk).values(*STUDY_FIELDS).get(),
