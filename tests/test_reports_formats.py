@@ -138,11 +138,14 @@ def test_the_pdf_stylesheet_reaches_weasyprint_intact(two_rounds: TwoRounds, cap
 
 def test_the_xlsx_opens_with_the_expected_sheets(two_rounds: TwoRounds) -> None:
     cells = _xlsx_cells(render(report_data(two_rounds.study, with_ratings=True), "xlsx"))
-    assert tuple(cells) == SHEETS == ("Summary", "Statistics", "Shifts", "Ratings", "Methods")
+    assert tuple(cells) == SHEETS == (
+        "Summary", "Statistics", "Shifts", "Movement", "Attrition", "Ratings", "Rationales", "Suggestions",
+        "Methods", "Checklist",
+    )  # fmt: skip
     ratings = cells["Ratings"]
-    assert ratings[0][:3] == ("round", "pseudonym", "group")
+    assert ratings[0][:6] == ("round", "item_code", "lineage_root_code", "dimension", "pseudonym", "group")
     assert len(ratings) - 1 == Rating.objects.filter(ballot__round__study=two_rounds.study).count()
-    assert {row[1] for row in ratings[1:]} <= set(Panelist.objects.values_list("pseudonym", flat=True))
+    assert {row[4] for row in ratings[1:]} <= set(Panelist.objects.values_list("pseudonym", flat=True))
 
 
 def test_attrition_and_lineage_show_in_every_format(two_rounds: TwoRounds) -> None:
@@ -163,7 +166,7 @@ def test_formula_like_item_text_and_rationale_are_escaped_in_the_xlsx(db: None) 
     Item.objects.filter(study=study, code="R1").update(text=INJECTION)
     sheets = _xlsx_cells(render(report_data(study, with_ratings=True), "xlsx"))
     assert "'" + INJECTION in {c for row in sheets["Summary"] for c in row}  # the item's text
-    assert "'" + INJECTION in {row[-1] for row in sheets["Ratings"]}  # the rationale
+    assert "'" + INJECTION in {row[-1] for row in sheets["Rationales"]}  # the rationale
     cells = [c for rows in sheets.values() for row in rows for c in row if c is not None]
     assert not any(isinstance(c, str) and c.startswith(("=", "+", "@", "\t", "\r")) for c in cells)
     assert any(isinstance(c, float) and c < 0 for c in cells)  # negative numbers stay numbers

@@ -9,6 +9,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from surveys.reports.numbers import fmt_num, fmt_pct
 from surveys.selectors.feedback import Feedback
 
 register = template.Library()
@@ -24,15 +25,13 @@ VERDICTS = {
 
 @register.filter
 def num(value: float | None) -> str:
-    """7.0 → "7", 6.5 → "6.5", None → "–"."""
-    if value is None:
-        return "–"
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+    """7.0 → "7", 3.75 → "3.75", None → "–": the reports' one rounding rule (surveys.reports.numbers)."""
+    return fmt_num(value)
 
 
 @register.filter
 def percent(share: float | None) -> str:
-    return "–" if share is None else f"{round(share * 100)}%"
+    return fmt_pct(share)
 
 
 @register.filter
