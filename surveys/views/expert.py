@@ -281,7 +281,7 @@ WITHDRAW_CHOICES = {"keep": False, "delete": True}  # the withdrawal page's ``an
 @expert_required
 def withdraw(request: HttpRequest, panelist: Panelist) -> HttpResponse:
     """Leave the study: keep the answers given so far, or delete them all (surveys.services.withdrawal)."""
-    context = {"study": panelist.study, "panelist": panelist}
+    context: dict[str, Any] = {"study": panelist.study, "panelist": panelist}
     if request.method == "GET":
         return render(request, "surveys/expert/withdraw.html", context)
     choice = request.POST.get("answers", "")
