@@ -80,6 +80,13 @@ def _database_url_for_test_db() -> str:
     port = params.get("PORT") or 5432
     return f"postgres://{user}{password}@{host}:{port}/{params['NAME']}"
 
+@pytest.fixture(autouse=True)
+def _report_builds_inline(settings) -> None:  # type: ignore[no-untyped-def]
+    """A requested report is built before the request returns, as tests expect; the embedded
+    default's background thread has its own test (tests/test_report_builds.py)."""
+    settings.DELPHI_REPORT_BUILD_THREAD = False
+
+
 
 def start_celery_worker(queue: str, **extra_env: str) -> subprocess.Popen[str]:
     """Start a real Celery worker process on Redis, using the test's PostgreSQL database, consuming

@@ -9,12 +9,14 @@ after :data:`STALE_AFTER`.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -29,6 +31,7 @@ logger = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=30)
 PENDING = (ReportJob.Status.QUEUED, ReportJob.Status.RUNNING)
 ERROR_MAX_LENGTH = 2000
+BUILD_THREAD_PREFIX = "report-job-"
 
 
 def report_file(study: Study, format: str) -> bytes:
@@ -59,8 +62,28 @@ def report_request(
     requester: Any = user if user is not None and user.is_authenticated else None  # a User model instance
     with transaction.atomic():
         job = ReportJob.objects.create(study=study, format=format, requested_by=requester)
-        queue.enqueue_on_commit(queue.BUILD_REPORT, job.pk)  # if the broker is down, the sweep re-sends it
+        transaction.on_commit(lambda: _send(job.pk))
     return job
+
+
+def _send(job_id: int) -> None:
+    """Have the job built: by a worker on the full stack, or, in the embedded default (tasks run
+    inline), by a thread of this process, so that the request that asked returns at once and its page
+    shows the job building, then its link. ``DELPHI_REPORT_BUILD_THREAD = False`` builds inline."""
+    if queue.runs_inline() and settings.DELPHI_REPORT_BUILD_THREAD:
+        name = f"{BUILD_THREAD_PREFIX}{job_id}"
+        threading.Thread(target=_build_in_thread, args=(job_id,), name=name, daemon=True).start()
+        return
+    queue.enqueue(queue.BUILD_REPORT, job_id)  # if the broker is down, the sweep re-sends it
+
+
+def _build_in_thread(job_id: int) -> None:
+    try:
+        report_job_run(job_id=job_id)  # records its own failure on the job
+    except Exception:  # e.g. the database went away: the job stays queued or stale for a later try
+        logger.exception("Report job %s could not be built in the background", job_id)
+    finally:
+        connections.close_all()  # this thread's connections only
 
 
 def _claim(job_id: int) -> datetime | None:
