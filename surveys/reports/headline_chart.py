@@ -277,7 +277,7 @@ def _labels(frame: Frame, ends: Sequence[tuple[Series, tuple[float, float], int]
         out.append(f'<polyline points="{_points([(x + 6, y), (frame.right + 4, y), (x0 - 2, middle)])}" '
                    f'fill="none" stroke="{line.colour}" stroke-width="1" stroke-opacity="0.8"/>')  # fmt: skip
         out.append(marker(line.marker, x0 + 5, top + line_height / 2 + 1, 9, line.colour))
-        tspans = "".join(
+        tspans = " ".join(  # the space between lines keeps "North America" two words for screen readers
             f'<tspan x="{x0 + 14}" y="{top + (n + 1) * line_height - 3:.1f}">{escape(text)}</tspan>'
             for n, text in enumerate(lines)
         )

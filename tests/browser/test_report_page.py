@@ -37,9 +37,10 @@ def test_the_demo_report_shows_its_headline_charts_and_builds_a_download(
     page.goto(f"{live_server.url}/studies/{study.slug}/report/")
     assert page.locator("#headline .question").inner_text() == headline.text
     assert page.locator("#methods").is_visible()
-    charts = page.locator("#headline img.chart")
-    assert charts.count() >= 1
-    assert charts.first.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert page.locator("#headline svg.headline-chart.wide").is_visible()  # the picture is inline SVG
+    chart = page.locator("#trajectories img.report-chart").first  # the others are PNGs drawn once
+    chart.scroll_into_view_if_needed()
+    assert chart.evaluate("img => img.decode().then(() => img.naturalWidth > 0)")
     page.locator('#downloads li[data-format="csv"] button').click()
     link = page.locator('#downloads li[data-format="csv"] a')
     link.wait_for(timeout=30_000)
