@@ -76,6 +76,7 @@ class Migration(migrations.Migration):
                 ('aggregated_at', models.DateTimeField(blank=True, null=True)),
                 ('is_live_feedback', models.BooleanField(default=False, help_text='Real-time Delphi: recompute feedback while the round is open.')),
                 ('is_live_stale', models.BooleanField(default=False)),
+                ('reason_bands', models.JSONField(blank=True, default=None, editable=False, null=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
             options={

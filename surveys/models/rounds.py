@@ -40,6 +40,10 @@ class Round(models.Model):
     )
     # Set by each submission while live feedback is on; the debounced task clears it when it recomputes.
     is_live_stale = models.BooleanField(default=False)
+    # The previous round's whole-panel [q1, q3] that may ask this round's experts for a reason, per
+    # lineage: {"<round item id>": {"<dimension id>": [q1, q3, n]}}. Computed once for the round
+    # (surveys.services.feedback_bands) and read with the round row; None until then.
+    reason_bands = models.JSONField(null=True, blank=True, default=None, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -140,17 +140,9 @@ def questionnaire_data(ballot: Ballot) -> QuestionnaireData:
     round_ = ballot.round
     panelist = ballot.panelist
     feedback = panel_feedback(round_, panelist)
-    bands: dict[tuple[int, int], tuple[float, float]] = {}
-    if round_.study.outside_iqr_reason == Study.OutsideIqrReason.OFF:
-        pass
-    elif feedback.is_live:
-        bands = previous_iqr(round_)
-    else:  # the feedback shown is the previous round's: its IQRs are the ones that ask for a reason
-        bands = {
-            cell: (f.statistic.q1, f.statistic.q3)
-            for cell, f in feedback.cells.items()
-            if f.is_shown and f.statistic.q1 is not None and f.statistic.q3 is not None
-        }
+    # The previous round's IQRs the expert was shown (live feedback or not), from the round row.
+    is_off = round_.study.outside_iqr_reason == Study.OutsideIqrReason.OFF
+    bands = {} if is_off else previous_iqr(round_)
     items = _round_items(round_)
     return QuestionnaireData(
         round=round_,

@@ -145,11 +145,12 @@ def panel_feedback(round_: Round, panelist: Panelist) -> PanelFeedback:
     return result
 
 
-def previous_iqr(round_: Round) -> dict[tuple[int, int], tuple[float, float]]:
-    """(round item id, dimension id) -> the previous round's [q1, q3] the expert was shown.
+def reason_bands_compute(round_: Round) -> dict[str, dict[str, list[float]]]:
+    """The bands ``Round.reason_bands`` stores: per round item and dimension of ``round_``, the previous
+    round's whole-panel ``[q1, q3, n]`` of the item's lineage. Five queries, run once per round.
 
-    Only whole-panel statistics with at least ``min_group_size`` valid ratings count: an IQR that was
-    never shown cannot ask for a reason.
+    ``n`` is kept so that the anonymity rule (``min_group_size``) is applied when the bands are read,
+    with the study's setting of that moment, as the feedback itself is.
     """
     earlier = previous_round(round_)
     if earlier is None:
@@ -158,9 +159,31 @@ def previous_iqr(round_: Round) -> dict[tuple[int, int], tuple[float, float]]:
     by_source: dict[int, list[int]] = {}
     for pk, src in _lineage_ids(round_, earlier, current).items():
         by_source.setdefault(src, []).append(pk)
-    rows = ItemStatistic.objects.filter(  # n__gte: the anonymity rule (surveys.stats.is_shown) in SQL
-        round=earlier, group="", round_item_id__in=by_source, n__gte=round_.study.min_group_size
-    ).values_list("round_item_id", "dimension_id", "q1", "q3")
+    rows = ItemStatistic.objects.filter(
+        round=earlier, group="", round_item_id__in=by_source, q1__isnull=False, q3__isnull=False
+    ).values_list("round_item_id", "dimension_id", "q1", "q3", "n")
+    bands: dict[str, dict[str, list[float]]] = {}
+    for src, dim, q1, q3, n in rows:
+        if q1 is None or q3 is None:  # filtered out above; says so to the type checker
+            continue
+        for pk in by_source[src]:
+            bands.setdefault(str(pk), {})[str(dim)] = [q1, q3, n]
+    return bands
+
+
+def previous_iqr(round_: Round) -> dict[tuple[int, int], tuple[float, float]]:
+    """(round item id, dimension id) -> the previous round's [q1, q3] the expert was shown.
+
+    Read from the round row (``Round.reason_bands``, stored once per round), so it costs no query
+    beyond the round's study when that is not loaded yet; computed here only for a round whose bands
+    were never stored. Only whole-panel statistics with at least ``min_group_size`` valid ratings
+    count (``surveys.stats.is_shown``): an IQR that was never shown cannot ask for a reason.
+    """
+    stored = round_.reason_bands if round_.reason_bands is not None else reason_bands_compute(round_)
+    minimum = round_.study.min_group_size
     return {
-        (pk, dim): (q1, q3) for src, dim, q1, q3 in rows if q1 is not None and q3 is not None for pk in by_source[src]
+        (int(pk), int(dim)): (q1, q3)
+        for pk, dims in stored.items()
+        for dim, (q1, q3, n) in dims.items()
+        if bool(is_shown(n, min_group_size=minimum))
     }

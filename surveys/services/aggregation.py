@@ -25,6 +25,7 @@ from surveys.stats import (
     evaluate_stopping,
     item_statistics,
     kendalls_w_from_ratings,
+from surveys.services.feedback_bands import reason_bands_refresh_after
     parse_consensus_rule,
     parse_stopping_rule,
     stability,
@@ -193,3 +194,4 @@ def _store(
         round_.save(update_fields=["status", "aggregated_at"])
         audit_record(study=round_.study, action="round.aggregated", round=round_, items=len(by_root), rows=len(rows))
     return summary
+        reason_bands_refresh_after(round_)  # a later open round's feedback bands may come from these statistics

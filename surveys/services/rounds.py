@@ -20,6 +20,7 @@ from surveys.errors import DomainError
 from surveys.models import Item, ItemStatistic, Round, RoundItem, Study
 from surveys.services import queue
 from surveys.services.audit import audit_record
+from surveys.services.feedback_bands import round_reason_bands_store
 from surveys.services.mail import invitations_request
 from surveys.services.round_items import item_reword
 from surveys.stats import RuleError, item_decision, parse_consensus_rule, parse_stopping_rule
@@ -105,6 +106,7 @@ def round_open(
     now = timezone.now()
     round_.opened_at = now
     round_.save(update_fields=["status", "opened_at", "closes_at"])
+    round_reason_bands_store(round=round_)  # the previous round's bands its experts need, once for the round
     if not study.is_rule_frozen:
         try:
             parse_consensus_rule(study.consensus_rule)
