@@ -19,13 +19,13 @@ from surveys.errors import DomainError
 from surveys.models import ItemStatistic, Round, RoundStatistic
 from surveys.selectors.ratings import round_items_by_root, round_participation, round_ratings_frame, study_scales
 from surveys.services.audit import audit_record
+from surveys.services.feedback_bands import reason_bands_refresh_after
 from surveys.stats import (
     apmo,
     consensus_verdicts,
     evaluate_stopping,
     item_statistics,
     kendalls_w_from_ratings,
-from surveys.services.feedback_bands import reason_bands_refresh_after
     parse_consensus_rule,
     parse_stopping_rule,
     stability,
@@ -192,6 +192,6 @@ def _store(
         round_.move_to(Round.Status.AGGREGATED)
         round_.aggregated_at = now
         round_.save(update_fields=["status", "aggregated_at"])
+        reason_bands_refresh_after(round_)  # a later open round's feedback bands may come from these statistics
         audit_record(study=round_.study, action="round.aggregated", round=round_, items=len(by_root), rows=len(rows))
     return summary
-        reason_bands_refresh_after(round_)  # a later open round's feedback bands may come from these statistics
