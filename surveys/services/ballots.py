@@ -1,58 +1,94 @@
 """An expert's ballot: autosave ratings, submit, reopen to revise. Every write is all or nothing.
 
-The round row is locked ``FOR UPDATE`` for the length of each write, so a close that races a save
-either waits for it (the save is in) or wins first (the save is refused with a message).
+A save (``ballot_save``, ``suggestion_submit`` and the autosave of :mod:`surveys.services.autosave`)
+holds the round row ``FOR SHARE`` and its ballot row ``FOR NO KEY UPDATE`` (PostgreSQL): saves in a
+round run side by side, two saves of one ballot one after the other, and the close, whose
+conditional UPDATE needs the round row, waits for the saves in flight, while a save that comes after
+it sees the round closed and is refused with a message. A submission shares the round too, except
+in a live-feedback round, whose row it marks stale and so holds ``FOR UPDATE`` from the start. On
+SQLite every write transaction begins IMMEDIATE, so writes run one at a time whatever the lock clause.
 
-An item has one rationale, whatever its number of dimensions. It is kept on the rating of the item's
-first rated dimension (in dimension order) and the item's other ratings carry none, the same place
-the demo and the reports read it from.
+What a save changes, and its rules (one rationale per item, on its first rated dimension; a reason
+needs a rating; revisions), live in :mod:`surveys.services.ballot_changes`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from surveys.answer_fields import field_name, rationale_field_name
+from surveys.answer_fields import rationale_field_name
+from surveys.answer_rules import is_outside_band
 from surveys.deadlines import is_past, moment_format
 from surveys.errors import DomainError, RatingError
-from surveys.models import Ballot, Dimension, Panelist, Rating, RatingRevision, Round, RoundItem, Study, Suggestion
-from surveys.models.ballots import RATIONALE_MAX_LENGTH
+from surveys.models import Ballot, Panelist, Round, RoundItem, Study, Suggestion
 from surveys.models.panel import UNUSABLE
-from surveys.text_input import text_problem
+from surveys.services.ballot_changes import (
+    BallotRefused,
+    DimensionShape,
+    ItemShape,
+    RatingInput,
+    StoredRating,
+    answers_planned,
+    answers_write,
+)
+
+__all__ = [
+    "BallotRefused",
+    "RatingInput",  # re-exported: callers import them from here
+    "RoundNotOpen",
+    "ballot_reopen",
+    "ballot_save",
+    "ballot_start",
+    "ballot_submit",
+    "check_panelist",
+    "items_missing_reason",
+    "locked_open_round",
+]
 
 
-@dataclass(frozen=True)
-class RatingInput:
-    """One posted answer: a round item's dimension, a value (None = can't answer), a rationale."""
+class RoundNotOpen(RatingError):
+    """The round takes no more answers: closed, or past its deadline (``round`` says which)."""
 
-    round_item_id: int
-    dimension_key: str
-    value: int | None
-    rationale: str = ""
+    def __init__(self, message: str, round_: Round) -> None:
+        self.round = round_
+        super().__init__(message)
 
 
-class BallotRefused(RatingError):
-    """Some posted answers were refused; nothing in the ballot was changed. ``errors`` maps field to message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(errors.values()))
-
-
-def locked_open_round(round_id: int) -> Round:
-    """The round, locked for the write. Refused once it is closed, and once its deadline has passed even
-    if nothing has closed it yet: the deadline holds in every write path, with or without celery beat."""
-    round_ = Round.objects.select_for_update().select_related("study").get(pk=round_id)
+def round_not_open(round_: Round) -> RoundNotOpen | None:
+    """Why ``round_`` refuses answers, or None while it is open and before its deadline: the deadline
+    holds in every write path, with or without celery beat, even if nothing has closed the round yet.
+    Reads the round's study (its time zone) only to word a refusal."""
     overdue = is_past(round_.closes_at)
-    if round_.status != Round.Status.OPEN or overdue:
-        status = "closed" if round_.status == Round.Status.OPEN else round_.get_status_display().lower()
-        when = moment_format(round_.closes_at, round_.study.time_zone)
-        passed = f" Its deadline passed on {when}." if overdue else ""
-        raise RatingError(f"Round {round_.number} is {status}; answers can no longer change.{passed}")
+    if round_.status == Round.Status.OPEN and not overdue:
+        return None
+    status = "closed" if round_.status == Round.Status.OPEN else round_.get_status_display().lower()
+    when = moment_format(round_.closes_at, round_.study.time_zone) if overdue else ""
+    passed = f" Its deadline passed on {when}." if overdue else ""
+    return RoundNotOpen(f"Round {round_.number} is {status}; answers can no longer change.{passed}", round_)
+
+
+def _round_locked(round_id: int, *, shared: bool) -> Round:
+    if not shared:
+        return Round.objects.select_for_update(of=("self",)).select_related("study").get(pk=round_id)
+    # The ORM has no FOR SHARE; where the database has no row locks (SQLite) the clause is left out.
+    lock = " FOR SHARE" if connection.features.has_select_for_update else ""
+    table = connection.ops.quote_name(Round._meta.db_table)
+    found = list(Round.objects.raw(f"SELECT * FROM {table} WHERE id = %s{lock}", [round_id]))  # noqa: S608
+    if not found:
+        raise Round.DoesNotExist(f"No round {round_id}.")
+    return found[0]
+
+
+def locked_open_round(round_id: int, *, shared: bool = True) -> Round:
+    """The round, locked for the write: ``FOR SHARE`` for a save (``shared``), ``FOR UPDATE`` for a
+    write that changes the round row itself. Refused (``RoundNotOpen``) once it is closed or its
+    deadline has passed."""
+    round_ = _round_locked(round_id, shared=shared)
+    if refused := round_not_open(round_):
+        raise refused
     return round_
 
 
@@ -64,7 +100,8 @@ def check_panelist(panelist: Panelist, round_: Round) -> None:
 
 
 def ballot_for(*, panelist: Panelist, round: Round) -> Ballot:
-    ballot, _ = Ballot.objects.get_or_create(round=round, panelist=panelist)
+    """The panelist's ballot in ``round`` (created the first time), its row locked for the write."""
+    ballot, _ = Ballot.objects.select_for_update(no_key=True).get_or_create(round=round, panelist=panelist)
     return ballot
 
 
@@ -76,88 +113,22 @@ def ballot_start(*, panelist: Panelist, round: Round) -> Ballot:
     return ballot_for(panelist=panelist, round=round_)
 
 
-def _round_items(round_: Round, ids: set[int]) -> dict[int, RoundItem]:
+def _item_shapes(round_: Round, ids: set[int]) -> dict[int, ItemShape]:
     """The round items a save names (an autosave names one): an id of another round is simply absent."""
     rows = (
         RoundItem.objects.filter(round=round_, pk__in=ids).select_related("item").prefetch_related("item__dimensions")
     )
-    return {ri.pk: ri for ri in rows}
-
-
-def _too_long(code: str, text: str) -> str | None:
-    """Why a rationale cannot be kept: over the limit, or not storable text (a NUL character, which
-    PostgreSQL refuses and SQLite would keep; the forms refuse it first, this holds for every caller)."""
-    if len(text) > RATIONALE_MAX_LENGTH:
-        return f"Item {code}: the rationale has {len(text)} characters; the limit is {RATIONALE_MAX_LENGTH}."
-    if problem := text_problem(text):
-        return f"Item {code}: the rationale {problem}."
-    return None
-
-
-def _validated(
-    round_: Round, round_items: Mapping[int, RoundItem], entries: Iterable[RatingInput], errors: dict[str, str]
-) -> list[tuple[RoundItem, Dimension, RatingInput]]:
-    good = []
-    for entry in entries:
-        key = field_name(entry.round_item_id, entry.dimension_key)
-        round_item = round_items.get(entry.round_item_id)
-        if round_item is None:
-            errors[key] = f"Item #{entry.round_item_id} is not part of round {round_.number}."
-            continue
-        code = round_item.item.code
-        dims = {d.key: d for d in round_item.item.dimensions.all()}
-        dimension = dims.get(entry.dimension_key)
-        if dimension is None:
-            errors[key] = f"Item {code} is not rated on '{entry.dimension_key}'."
-            continue
-        if entry.value is not None and not dimension.scale_min <= entry.value <= dimension.scale_max:
-            errors[key] = (
-                f"Item {code}, {dimension.label}: {entry.value} is outside the scale; "
-                f"choose {dimension.scale_min} to {dimension.scale_max}, or can't answer."
-            )
-            continue
-        if message := _too_long(code, entry.rationale):
-            errors[key] = message
-            continue
-        good.append((round_item, dimension, entry))
-    return good
-
-
-Answer = tuple[int | None, str]  # (value, rationale)
-
-
-def _place_rationales(
-    round_: Round,
-    round_items: Mapping[int, RoundItem],
-    rationales: Mapping[int, str],
-    wanted: dict[tuple[int, int], Answer],
-    existing: Mapping[tuple[int, int], Rating],
-    errors: dict[str, str],
-) -> None:
-    """Put each item's rationale on its first rated dimension and clear it on the others (in ``wanted``)."""
-    for round_item_id, raw in rationales.items():
-        key = rationale_field_name(round_item_id)
-        round_item = round_items.get(round_item_id)
-        if round_item is None:
-            errors[key] = f"Item #{round_item_id} is not part of round {round_.number}."
-            continue
-        code, text = round_item.item.code, raw.strip()
-        if message := _too_long(code, raw):
-            errors[key] = message
-            continue
-        rated = []
-        for dimension in round_item.item.dimensions.all():
-            cell = (round_item_id, dimension.pk)
-            if cell in wanted:
-                rated.append((cell, wanted[cell][0]))
-            elif cell in existing:
-                rated.append((cell, existing[cell].value))
-        if not rated:
-            if text:  # refused, never dropped: the page shows the text again with this message beside it
-                errors[key] = f"Item {code}: choose a rating (or can't answer) to save this reason."
-            continue
-        for position, (cell, value) in enumerate(rated):
-            wanted[cell] = (value, text if position == 0 else "")
+    return {
+        ri.pk: ItemShape(
+            round_item_id=ri.pk,
+            code=ri.item.code,
+            dimensions=[
+                DimensionShape(id=d.pk, key=d.key, label=d.label, scale_min=d.scale_min, scale_max=d.scale_max)
+                for d in sorted(ri.item.dimensions.all(), key=lambda d: (d.order, d.pk))
+            ],
+        )
+        for ri in rows
+    }
 
 
 @transaction.atomic
@@ -168,81 +139,42 @@ def ballot_save(
     entries: Iterable[RatingInput],
     rationales: Mapping[int, str] | None = None,
 ) -> Ballot:
-    """Save (autosave) answers into the panelist's ballot. All are saved, or none and ``BallotRefused``.
+    """Save answers into the panelist's ballot (created the first time). All are saved, or none and
+    ``BallotRefused``.
 
     ``rationales`` maps a round item id to the item's one rationale; it overrides the rationale of
-    that item's ``entries`` (see the module docstring for where it is kept). Each change of value or
-    rationale is kept as a ``RatingRevision``; saving the same answer again writes nothing. A
-    submitted ballot is read-only until the expert reopens it (``ballot_reopen``).
+    that item's ``entries``. Each change of value or rationale is kept as a ``RatingRevision``;
+    saving the same answer again writes nothing. A submitted ballot is read-only until the expert
+    reopens it (``ballot_reopen``). ``Ballot.updated_at`` records the ballot's own changes (begun,
+    submitted, reopened); each rating and revision dates its answer.
     """
     round_ = locked_open_round(round.pk)
     check_panelist(panelist, round_)
     entries = list(entries)
-    named = {entry.round_item_id for entry in entries} | set(rationales or {})
-    round_items = _round_items(round_, named)
-    errors: dict[str, str] = {}
-    checked = _validated(round_, round_items, entries, errors)
+    items = _item_shapes(round_, {entry.round_item_id for entry in entries} | set(rationales or {}))
     ballot = ballot_for(panelist=panelist, round=round_)
-    if ballot.status == Ballot.Status.SUBMITTED:
-        raise RatingError("This ballot is submitted; reopen it to revise your answers.")
-    named_ratings = ballot.ratings.filter(round_item_id__in=list(round_items))
-    existing = {(r.round_item_id, r.dimension_id): r for r in named_ratings}
-    wanted: dict[tuple[int, int], Answer] = {
-        (ri.pk, dim.pk): (entry.value, entry.rationale.strip()) for ri, dim, entry in checked
+    existing = {
+        (r.round_item_id, r.dimension_id): StoredRating(r.pk, r.value, r.rationale)
+        for r in ballot.ratings.filter(round_item_id__in=list(items))
     }
-    _place_rationales(round_, round_items, rationales or {}, wanted, existing, errors)
-    if errors:
-        raise BallotRefused(errors)
-    dimensions = {d.pk: d for ri in round_items.values() for d in ri.item.dimensions.all()}
-    created: list[Rating] = []
-    changed: list[Rating] = []
-    now = timezone.now()
-    for (round_item_id, dimension_id), (value, rationale) in wanted.items():
-        rating = existing.get((round_item_id, dimension_id))
-        if rating is None:
-            dimension = dimensions[dimension_id]
-            created.append(
-                Rating(
-                    ballot=ballot,
-                    round_item_id=round_item_id,
-                    dimension=dimension,
-                    value=value,
-                    rationale=rationale,
-                    scale_min=dimension.scale_min,
-                    scale_max=dimension.scale_max,
-                )
-            )
-        elif (rating.value, rating.rationale) != (value, rationale):
-            rating.value, rating.rationale, rating.updated_at = value, rationale, now
-            changed.append(rating)
-    _insert_ratings(created)
-    Rating.objects.bulk_update(changed, ["value", "rationale", "updated_at"])  # bulk_update skips auto_now
-    RatingRevision.objects.bulk_create(
-        RatingRevision(rating=r, value=r.value, rationale=r.rationale) for r in [*created, *changed]
-    )
-    ballot.save(update_fields=["updated_at"])
+    wanted = answers_planned(
+        round_number=round_.number, items=items, entries=entries, rationales=rationales or {},
+        existing=existing, is_submitted=ballot.status == Ballot.Status.SUBMITTED,
+    )  # fmt: skip
+    answers_write(ballot_id=ballot.pk, items=items, wanted=wanted, existing=existing)
     return ballot
 
 
-def _insert_ratings(ratings: list[Rating]) -> None:
-    """Insert new ratings in one statement where the database hands back their ids (PostgreSQL, SQLite
-    3.35 and later), which their revisions need; one by one elsewhere."""
-    if connection.features.can_return_rows_from_bulk_insert:
-        Rating.objects.bulk_create(ratings)
-        return
-    for rating in ratings:
-        rating.save(force_insert=True)
-
-
-def items_missing_reason(ballot: Ballot) -> dict[int, str]:
+def items_missing_reason(ballot: Ballot, round_: Round | None = None) -> dict[int, str]:
     """Round item id -> code of each item rated outside the previous round's IQR with an empty rationale.
 
     Only an IQR the expert was shown counts (the previous round's whole-panel statistic with at least
-    ``min_group_size`` valid ratings); "can't answer" is never outside.
+    ``min_group_size`` valid ratings), read from the round row (``Round.reason_bands``); "can't
+    answer" is never outside (``surveys.answer_rules.is_outside_band``).
     """
     from surveys.selectors.feedback import previous_iqr  # a read; imported here to keep services importable early
 
-    bands = previous_iqr(ballot.round)
+    bands = previous_iqr(round_ if round_ is not None else ballot.round)
     if not bands:
         return {}
     outside: dict[int, str] = {}
@@ -250,8 +182,7 @@ def items_missing_reason(ballot: Ballot) -> dict[int, str]:
     for rating in ballot.ratings.select_related("round_item__item"):
         if rating.rationale.strip():
             explained.add(rating.round_item_id)
-        band = bands.get((rating.round_item_id, rating.dimension_id))
-        if band is not None and rating.value is not None and not band[0] <= rating.value <= band[1]:
+        if is_outside_band(rating.value, bands.get((rating.round_item_id, rating.dimension_id))):
             outside[rating.round_item_id] = rating.round_item.item.code
     return {pk: code for pk, code in sorted(outside.items(), key=lambda x: x[1]) if pk not in explained}
 
@@ -262,14 +193,16 @@ def ballot_submit(*, panelist: Panelist, round: Round, notify: bool = True) -> B
     per item) while the study requires a reason for a rating outside the previous round's IQR and
     an item has none. With ``notify`` the expert is thanked by email once the submission commits
     (the demo's simulated panel is not)."""
-    round_ = locked_open_round(round.pk)
+    # With live feedback it marks the round row stale, which needs the row to itself: FOR UPDATE from
+    # the start (taking it after FOR SHARE, two submissions could each wait for the other).
+    round_ = locked_open_round(round.pk, shared=not round.is_live_feedback)
     check_panelist(panelist, round_)
     ballot = ballot_for(panelist=panelist, round=round_)
     has_open_answer = Suggestion.objects.filter(round=round_, panelist=panelist, prompt_item__isnull=False).exists()
     if not ballot.ratings.exists() and not has_open_answer:
         raise DomainError("Rate at least one item before submitting.")
     if round_.study.outside_iqr_reason == Study.OutsideIqrReason.REQUIRED:
-        missing = items_missing_reason(ballot)
+        missing = items_missing_reason(ballot, round_)
         if missing:
             raise BallotRefused(
                 {
