@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from surveys.views import expert, pages
+from surveys.views import autosave, expert, pages
 
 app_name = "surveys"
 
@@ -16,7 +16,7 @@ urlpatterns = [
     path("e/profile/", expert.profile, name="expert_profile"),
     path("e/round/", expert.current_round, name="expert_round"),
     path("e/ballots/<int:ballot_id>/", expert.ballot_page, name="expert_ballot"),
-    path("e/ballots/<int:ballot_id>/autosave/", expert.autosave, name="expert_autosave"),
+    path("e/ballots/<int:ballot_id>/autosave/", autosave.autosave, name="expert_autosave"),
     path("e/ballots/<int:ballot_id>/reopen/", expert.reopen, name="expert_reopen"),
     path("e/withdraw/", expert.withdraw, name="expert_withdraw"),
     path("e/<str:token>/", expert.entry, name="expert_entry"),

@@ -82,6 +82,7 @@ def scratch_redis(settings: Any) -> Iterator[ScratchRedis]:
     redis.start()
     previous = celery_app.conf.broker_url
     settings.CACHES = {
+        **settings.CACHES,  # sessions stay on local disk (delphi.settings): they do not depend on Redis
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis.url},
     }
     _use_broker(redis.url)

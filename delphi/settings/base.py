@@ -144,8 +144,20 @@ CACHES = {
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # Sessions are read from a cache on this machine's disk, shared by every worker process, so a
+    # request costs no session query (the autosave's budget of four); the database keeps every
+    # session (cached_db), so a lost cache file only costs that query once. Not Redis: Django's
+    # cached_db does not survive a cache that is down, and a session must.
+    "sessions": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": DATA_DIR / "sessions",
+        "TIMEOUT": None,  # each entry expires with its session (cached_db sets it)
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    },
 }
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "sessions"
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 # Without a broker, tasks run in-process when enqueued: the embedded default needs no services.

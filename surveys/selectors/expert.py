@@ -67,9 +67,14 @@ def panelist_for_session(panelist_id: object, fingerprint: object) -> Panelist |
     if not isinstance(panelist_id, int) or not isinstance(fingerprint, str):
         return None
     panelist = Panelist.objects.select_related("study").filter(pk=panelist_id).first()
-    if panelist is None or not _link_is_live(panelist) or link_fingerprint(panelist) != fingerprint:
-        return None
-    return panelist
+    return panelist if panelist is not None and session_link_is_live(panelist, fingerprint) else None
+
+
+def session_link_is_live(panelist: Panelist, fingerprint: object) -> bool:
+    """Whether a session that remembers ``fingerprint`` may still act for ``panelist``: the link that
+    opened it is still their live link. The check of ``panelist_for_session``, for a caller that has
+    loaded the panelist itself (the autosave reads it with the ballot)."""
+    return isinstance(fingerprint, str) and _link_is_live(panelist) and link_fingerprint(panelist) == fingerprint
 
 
 def study_sections(study_id: int) -> list[Section]:

@@ -156,8 +156,12 @@ def round_deadline_set(
 def _claim_close(round_id: int, *, due_only: bool) -> bool:
     """Close the round with a conditional update; True only for the caller that won the claim.
 
-    The UPDATE takes the row lock, so it waits for any ballot transaction that holds the round
-    ``FOR UPDATE``: a ballot is either saved before the close or refused after it, never half in.
+    The UPDATE needs the round row, so it waits for every ballot transaction in flight, each holding
+    the row ``FOR SHARE`` (a save or a submission; ``FOR UPDATE`` for a submission in a live round);
+    a save that comes after it waits for the close to commit, then reads the round closed and is
+    refused (``locked_open_round``, and the autosave's one read). So a ballot is either saved before
+    the close or refused after it, never half in. On SQLite each write transaction begins IMMEDIATE:
+    they run one at a time.
     """
     now = timezone.now()
     claim = Round.objects.filter(pk=round_id, status=Round.Status.OPEN)

@@ -236,30 +236,6 @@ def ballot_page(request: HttpRequest, panelist: Panelist, ballot_id: int) -> Htt
 
 @require_POST
 @expert_required
-def autosave(request: HttpRequest, panelist: Panelist, ballot_id: int) -> JsonResponse:
-    """Save one item as the expert answers it (the page's script); the same service as the Save button."""
-    ballot = reads.expert_ballot(panelist, ballot_id)
-    if ballot is None:
-        return JsonResponse({"message": "Not found."}, status=404)
-    _touched(ballot.round)
-    parsed = parse_answers(request.POST)
-    if parsed.errors:
-        return JsonResponse({"message": "Not saved.", "errors": parsed.errors}, status=400)
-    try:
-        experts.answers_save(
-            panelist=panelist, round=ballot.round, entries=parsed.entries, rationales=parsed.rationales,
-            open_answers=parsed.open_answers,
-        )  # fmt: skip
-    except BallotRefused as exc:
-        return JsonResponse({"message": "Not saved.", "errors": exc.errors}, status=400)
-    except DomainError as exc:
-        return JsonResponse({"message": str(exc)}, status=409)
-    answered, total = reads.ballot_progress(ballot)
-    return JsonResponse({"message": "Saved.", "answered": answered, "total": total})
-
-
-@require_POST
-@expert_required
 def reopen(request: HttpRequest, panelist: Panelist, ballot_id: int) -> HttpResponse:
     ballot = reads.expert_ballot(panelist, ballot_id)
     if ballot is None:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.test.utils import override_settings
 from rest_framework.test import APIClient
@@ -19,7 +20,8 @@ from rest_framework.test import APIClient
 from tests.api.conftest import World
 
 CLOSED_PORT_CACHE = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"},
+    "sessions": settings.CACHES["sessions"],  # on local disk, not Redis: sessions do not depend on it
 }
 
 
