@@ -36,7 +36,8 @@ __all__ = ["fmt_num", "fmt_p", "fmt_pct", "fmt_time", "render_report_html", "rep
 REPORT_CSS = "surveys/report.css"
 STABILITY_DETAIL_LIMIT = 15
 DIVERGENCE_LIMIT = 10
-PRINT_SCALE = 1.5  # pixels per CSS px of the charts a standalone document inlines
+PRINT_SCALE = 1.0  # pixels per CSS px of inlined charts: 960 px over A4's text width is ~135 dpi; WeasyPrint
+# spends most of a large PDF's time on image pixels (1.5 doubled the 100-item PDF)
 
 ChartSource = Callable[[str, str], "str | None"]
 
