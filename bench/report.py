@@ -33,7 +33,7 @@ N_RECOMMENDATIONS = 20  # rated on agreement and feasibility; the rest on agreem
 GROUPS = ("Russia", "Central Asia", "South Asia", "Europe and North America", "Middle East")
 DROPOUTS_PER_ROUND = 8
 RUNS = 3
-TARGET_SECONDS = 15.0
+TARGET_SECONDS = 5.0  # PDF and XLSX each (issue "The consensus-shift report"; 15 s before it)
 WARM_RUNS = 9
 PAGE_TARGET_SECONDS = 0.3
 PAGE_TARGET_BYTES = 300_000
@@ -146,10 +146,13 @@ def _page() -> dict[str, object]:
     client.force_login(get_user_model().objects.filter(is_staff=True).first())
     url = reverse("reports:page", args=[study.slug])
 
+    cpu: list[float] = []
+
     def get(path: str) -> tuple[float, bytes]:
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
+        cpu.append(time.process_time() - began_cpu)  # this process's CPU: what other load cannot inflate
         return time.perf_counter() - began, response.content
 
     cold, html = get(url)
@@ -157,6 +160,7 @@ def _page() -> dict[str, object]:
     first_chart, _ = get(charts[0].decode()) if charts else (0.0, b"")
     warm = [get(url)[0] for _ in range(WARM_RUNS)]
     median = statistics.median(warm)
+    warm_cpu = statistics.median(cpu[-WARM_RUNS:])
     return {
         "study": study.slug,
         "setup_seconds": setup,
@@ -166,6 +170,7 @@ def _page() -> dict[str, object]:
         "inline_images": html.count(b"data:image/"),
         "warm_median_seconds": round(median, 4),
         "warm_runs": [round(t, 4) for t in warm],
+        "warm_median_cpu_seconds": round(warm_cpu, 4),
         "html_bytes": len(html),
         "target": {"seconds": PAGE_TARGET_SECONDS, "bytes": PAGE_TARGET_BYTES},
         "within_target": median <= PAGE_TARGET_SECONDS and len(html) <= PAGE_TARGET_BYTES,
