@@ -1,22 +1,29 @@
 """Load: 200 simulated experts load the questionnaire and autosave against gunicorn on PostgreSQL.
 
-Loopback only and bounded in time (setup, ramp and --duration: about two minutes by default). The
-parent process creates a scratch database (``delphi_load``
-beside ``BENCH_DATABASE_URL``, default postgres://postgres@127.0.0.1:5432/postgres), migrates it,
-imports the seed study, opens round 1 for 200 consented experts, starts gunicorn on a free port with
-DEBUG off, runs locust headless (bench/locustfile.py), and prints JSON: throughput, p50/p95/p99 per
+Loopback only and bounded in time (setup, ramp and --duration: about two minutes a run by default).
+The parent process creates a scratch database (--db-name, default ``delphi_load``, beside
+``BENCH_DATABASE_URL``, default postgres://postgres@127.0.0.1:5432/postgres), migrates it, imports
+the seed study, opens round 1 for 200 consented experts, starts gunicorn on a free port with DEBUG
+off, runs locust headless (bench/locustfile.py), and prints JSON: throughput, p50/p95/p99 per
 endpoint, errors (which must be 0), and the ratio of autosave's p95 to that of a trivial view (the
 home page without a session) measured in the same run. Then it stops gunicorn and drops the database.
 
     pip install -e ".[bench]"
-    python bench/load.py [--users 200] [--duration 60] [--workers 4]
+    python bench/load.py [--users 200] [--duration 60] [--workers 4] [--runs 3] [--think 0.5,2]
 
 Each expert's session and ballot are made in setup (opening the link and beginning happen once per
-expert); the experts then start at --spawn-rate, each loading the questionnaire once, and the
-statistics are reset once all have started, so the figures describe --duration seconds of steady load.
+expert): the session holds what the invitation link puts there (the panelist and the link's
+fingerprint), stored through the configured session engine. The experts then start at --spawn-rate,
+each loading the questionnaire once, and the statistics are reset once all have started, so the
+figures describe --duration seconds of steady load. With --runs N the whole run is repeated and the
+medians are printed too.
 
-Target: autosave p95 <= 150 ms on a 2-core machine. Locust runs on the same machine and takes part of
-its CPU. Figures are for the steady state: statistics reset once all experts have started.
+To measure another tree of the code with the same harness (say, the code before a change, from
+``git worktree add /tmp/old HEAD~3``), pass --app-root: setup and gunicorn run that tree's code.
+--locust names a locust program to use instead of this interpreter's (e.g. one in its own venv).
+
+Targets (README): autosave p95 <= 60 ms, and <= 2x the trivial view's p95 in the same run. Locust
+runs on the same machine and takes part of its CPU; say how many cores and how busy it was.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import json
 import math
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,28 +43,32 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DB_NAME = "delphi_load"
 SEED = ROOT / "surveys" / "studies" / "russia-taliban-recognition.yaml"
+AUTOSAVE_P95_TARGET_MS = 60
+AUTOSAVE_VS_TRIVIAL_TARGET = 2.0
 
 
 def setup_data(users: int, tokens_path: str) -> None:
     """In a child process with DATABASE_URL set: migrate, load the study, open round 1 for the panel, and
     give every expert the session their invitation link would open and their begun ballot (what each
     expert does once, before the work the benchmark measures)."""
+    from importlib import import_module
+
     import django
 
     django.setup()
     from django.conf import settings
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
 
+    from surveys.selectors.expert import link_fingerprint
     from surveys.services import experts
     from surveys.services.ballots import ballot_start
     from surveys.services.panel import panelist_create
     from surveys.services.rounds import round_create, round_open
     from surveys.services.study_files import study_import
-    from surveys.views.expert import SESSION_KEY
+    from surveys.views.expert import SESSION_KEY, SESSION_LINK_KEY
 
+    session_store = import_module(settings.SESSION_ENGINE).SessionStore
     call_command("migrate", interactive=False, verbosity=0)
     study = study_import(text=SEED.read_text(), filename=SEED.name).study
     groups = ["Russia", "Central Asia", "South Asia", "Europe and North America", "Middle East"]
@@ -65,10 +77,11 @@ def setup_data(users: int, tokens_path: str) -> None:
     for i in range(users):
         panelist, _ = panelist_create(study=study, email=f"load{i}@example.org", group=groups[i % len(groups)])
         panelist = experts.panelist_consent(panelist=panelist)
-        experts.panelist_profile_update(panelist=panelist, group=panelist.group, years_experience=10, expertise={})
+        experts.panelist_profile_update(panelist=panelist, background="", years_experience=10, expertise={})
         ballot = ballot_start(panelist=panelist, round=round_)
-        session = SessionStore()
+        session = session_store()
         session[SESSION_KEY] = panelist.pk
+        session[SESSION_LINK_KEY] = link_fingerprint(panelist)
         session.create()
         sessions.append({"cookie": settings.SESSION_COOKIE_NAME, "session": session.session_key,
                          "ballot_url": f"/e/ballots/{ballot.pk}/"})  # fmt: skip
@@ -122,12 +135,59 @@ def _figures(stats_csv: Path) -> dict:
         "errors": total["failures"],
         "endpoints": named,
         "autosave_p95_ms": autosave["p95_ms"],
-        "autosave_p95_target_ms": 150,
+        "autosave_p95_target_ms": AUTOSAVE_P95_TARGET_MS,
         "autosave_p95_vs_trivial_p95": round(autosave["p95_ms"] / max(trivial["p95_ms"], 1.0), 2),
+        "autosave_p95_vs_trivial_target": AUTOSAVE_VS_TRIVIAL_TARGET,
     }
 
 
-def main() -> None:
+def _run(args: argparse.Namespace, env: dict[str, str], app_root: Path, locust: list[str]) -> dict:
+    """One run: a fresh database, setup, gunicorn, locust; the figures of its steady state."""
+    database_url = env["DATABASE_URL"]
+    name = database_url.rsplit("/", 1)[1]
+    _psql(database_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
+    ramp_s = math.ceil(args.users / args.spawn_rate) + 5  # every expert started and settled; stats reset then
+    port = _free_port()
+    host = f"http://127.0.0.1:{port}"
+    gunicorn = None
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            run_env = {**env, "DELPHI_DATA_DIR": f"{tmp}/data"}  # its own SQLite-free data dir (session cache)
+            tokens = f"{tmp}/tokens.json"
+            subprocess.run([sys.executable, __file__, "--setup", tokens, "--users", str(args.users)],
+                           env=run_env, cwd=app_root, check=True)  # fmt: skip
+            gunicorn = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "delphi.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                 "--workers", str(args.workers), "--log-level", "warning"],
+                env=run_env, cwd=app_root,
+            )  # fmt: skip
+            _wait_until_up(host + "/")
+            subprocess.run(
+                [*locust, "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
+                 "--host", host, "--users", str(args.users + 10), "--spawn-rate", str(args.spawn_rate),
+                 "--run-time", f"{ramp_s + args.duration}s", "--csv", f"{tmp}/load", "--only-summary",
+                 "--loglevel", "WARNING", "--stop-timeout", "5", "--reset-stats"],
+                env={**run_env, "DELPHI_LOAD_SESSIONS": tokens, "DELPHI_LOAD_THINK_S": args.think},
+                cwd=ROOT, check=False, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+            return _figures(Path(f"{tmp}/load_stats.csv"))
+    finally:
+        if gunicorn is not None:
+            gunicorn.terminate()
+            gunicorn.wait(timeout=30)
+        _psql(database_url, f"DROP DATABASE IF EXISTS {name}")
+
+
+def _medians(runs: list[dict]) -> dict:
+    keys = ["throughput_requests_per_s", "errors", "autosave_p95_ms", "autosave_p95_vs_trivial_p95"]
+    medians = {key: statistics.median(run[key] for run in runs) for key in keys}
+    for endpoint in runs[0]["endpoints"]:
+        for figure in ("p50_ms", "p95_ms", "p99_ms"):
+            medians[f"{endpoint} {figure}"] = statistics.median(run["endpoints"][endpoint][figure] for run in runs)
+    return medians
+
+
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=200, help="simulated experts (default 200)")
     parser.add_argument("--duration", type=int, default=60, help="seconds of load (default 60)")
@@ -137,65 +197,47 @@ def main() -> None:
         "--think", default="3,10", help="seconds between one expert's requests, MIN,MAX (default 3,10: reading a "
         "statement before rating it; 0.5,2 finds where the machine saturates)",
     )  # fmt: skip
+    parser.add_argument("--runs", type=int, default=1, help="repeat the whole run; the medians are printed too")
+    parser.add_argument("--db-name", default="delphi_load", help="the scratch database (dropped after each run)")
+    parser.add_argument("--app-root", type=Path, default=ROOT, help="the tree of the code to measure")
+    parser.add_argument("--locust", default=None, help="the locust program (default: this interpreter's)")
     parser.add_argument("--setup", metavar="TOKENS_JSON", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = _arguments()
     if args.setup:
         setup_data(args.users, args.setup)
         return
-
+    app_root = args.app_root.resolve()
     base = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    database_url = f"{base.rsplit('/', 1)[0]}/{DB_NAME}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "delphi.settings",
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": f"{base.rsplit('/', 1)[0]}/{args.db_name}",
         "DELPHI_DEBUG": "0",
         "DELPHI_SECRET_KEY": "load-benchmark-only-" + "x" * 40,
         "DELPHI_LOG_LEVEL": "WARNING",
         "DELPHI_DB_CONN_MAX_AGE": "60",
+        "PYTHONPATH": os.pathsep.join([str(app_root), *filter(None, [os.environ.get("PYTHONPATH")])]),
     }
     env.pop("REDIS_URL", None)  # autosave enqueues nothing; keep the broker out of the measurement
-    _psql(database_url, f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}")
-    ramp_s = math.ceil(args.users / args.spawn_rate) + 5  # every expert started and settled; stats reset then
-    port = _free_port()
-    host = f"http://127.0.0.1:{port}"
-    gunicorn = None
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            tokens = f"{tmp}/tokens.json"
-            subprocess.run([sys.executable, __file__, "--setup", tokens, "--users", str(args.users)],
-                           env=env, cwd=ROOT, check=True)  # fmt: skip
-            gunicorn = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "delphi.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                 "--workers", str(args.workers), "--log-level", "warning"],
-                env=env, cwd=ROOT,
-            )  # fmt: skip
-            _wait_until_up(host + "/")
-            subprocess.run(
-                [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
-                 "--host", host, "--users", str(args.users + 10), "--spawn-rate", str(args.spawn_rate),
-                 "--run-time", f"{ramp_s + args.duration}s", "--csv", f"{tmp}/load", "--only-summary",
-                 "--loglevel", "WARNING", "--stop-timeout", "5", "--reset-stats"],
-                env={**env, "DELPHI_LOAD_SESSIONS": tokens, "DELPHI_LOAD_THINK_S": args.think},
-                cwd=ROOT, check=False, stdout=subprocess.DEVNULL,
-            )  # fmt: skip
-            figures = _figures(Path(f"{tmp}/load_stats.csv"))
-    finally:
-        if gunicorn is not None:
-            gunicorn.terminate()
-            gunicorn.wait(timeout=30)
-        _psql(database_url, f"DROP DATABASE IF EXISTS {DB_NAME}")
+    locust = [args.locust] if args.locust else [sys.executable, "-m", "locust"]
+    runs = [_run(args, env, app_root, locust) for _ in range(args.runs)]
     report = {
         "experts": args.users,
         "duration_s": args.duration,
         "gunicorn_workers": args.workers,
         "think_time_s": args.think,
         "cpus": os.cpu_count(),
-        **figures,
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "app_root": str(app_root),
+        **(runs[0] if len(runs) == 1 else {"runs": runs, "median": _medians(runs)}),
     }
     print(json.dumps(report, indent=2))
-    if report["errors"]:
-        sys.exit(f"{report['errors']} requests failed")
+    if any(run["errors"] for run in runs):
+        sys.exit(f"{sum(run['errors'] for run in runs)} requests failed")
 
 
 if __name__ == "__main__":
