@@ -178,3 +178,15 @@ def test_the_headline_draws_and_labels_every_group_it_names(two_rounds: TwoRound
         headline["finding"].text
         == "Converging: median 5 → 8, IQR 4.5 → 4 from round 1 to 2; no consensus after 2 rounds."
     )
+
+
+def test_the_median_s_interval_is_drawn_where_the_statistics_carry_it() -> None:
+    agreement = DimensionInfo("agreement", "Agreement", "", 1, 9, (7, 9), (1, 3))
+    painter = TrajectoryCharts([1, 2], 0.7)
+    rows = pd.DataFrame({"round": [1, 2], "median": [5.0, 6.0], "q1": [4.0, 5.0], "q3": [6.0, 7.0],
+                         "pct_agree": [0.2, 0.3], "verdict": ["none", "none"], "distribution": [{5: 4}, {6: 4}],
+                         "median_ci_lo": [4.0, float("nan")], "median_ci_hi": [6.5, float("nan")]})  # fmt: skip
+    painter.png(agreement, rows)
+    segments = [s.tolist() for s in painter._panels[("agreement", "wide")].interval.get_segments()]
+    assert segments[0] == [[1.0, 4.0], [1.0, 6.5]]  # round 1: the whisker spans the interval
+    assert segments[1][0] == segments[1][1]  # round 2 has no interval: nothing drawn

@@ -26,7 +26,10 @@ STAT_COLUMNS = [
     "weighted_median", "median_band", "p30", "p70", "ipr", "iprcp", "ai", "ipras", "rand_disagreement", "verdict",
 ]  # fmt: skip
 STABILITY_COLUMNS = list(ItemStatistic.STABILITY_COLUMNS)
-STATISTICS_COLUMNS = [*KEY_COLUMNS, *STAT_COLUMNS, *STABILITY_COLUMNS, "distribution"]
+#: Stored figures the report draws but the tables do not list: the median's interval (whiskers on the
+#: trajectories) and dissent (the findings' polarised rule reads them, else computes them).
+CHART_COLUMNS = ["median_ci_lo", "median_ci_hi", "agreement_a", "bimodality"]
+STATISTICS_COLUMNS = [*KEY_COLUMNS, *STAT_COLUMNS, *STABILITY_COLUMNS, *CHART_COLUMNS, "distribution"]
 TEXT_STATISTICS = ("median_band", "verdict")
 VERDICT_LABELS = {"in": "Consensus in", "out": "Consensus out", "none": "No consensus", "": "No verdict"}
 
@@ -76,10 +79,11 @@ def statistics_frame(
             "group": group,
         }
         record.update({column: row[column] for column in STAT_COLUMNS + STABILITY_COLUMNS})
+        record.update({column: row.get(column) for column in CHART_COLUMNS})
         record["distribution"] = {int(k): int(v) for k, v in (row["distribution"] or {}).items()}
         records.append(record)
     frame = pd.DataFrame(records, columns=STATISTICS_COLUMNS)
-    for column in STAT_COLUMNS + STABILITY_COLUMNS:
+    for column in STAT_COLUMNS + STABILITY_COLUMNS + CHART_COLUMNS:
         if column not in TEXT_STATISTICS and column not in ("rand_disagreement", "is_stable", "n", "abstentions"):
             frame[column] = frame[column].astype("float64")
     frame["verdict"] = frame["verdict"].fillna("").astype(object)

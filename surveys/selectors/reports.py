@@ -50,6 +50,7 @@ ITEM_STAT_FIELDS = (
     "distribution", "cv", "weighted_median", "median_band", "p30", "p70", "ipr", "iprcp", "ai", "ipras",
     "rand_disagreement", "verdict", "n_paired", "wilcoxon_p", "kappa_qw", "pct_unchanged",
     "scheibe_pct_change", "delta_cv", "is_stable",
+    "median_ci_lo", "median_ci_hi", "agreement_a", "bimodality",  # drawn, see reports.sections.CHART_COLUMNS
 )  # fmt: skip
 #: Movement toward the previous median, when the aggregation stores it (surveys.reports.movement
 #: computes it from the ratings otherwise).

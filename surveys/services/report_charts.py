@@ -29,7 +29,7 @@ from surveys.selectors.reports import report_changed_at, report_data
 
 logger = logging.getLogger(__name__)
 
-CHARTS_VERSION = "4"
+CHARTS_VERSION = "5"
 ROOT = "report-charts"
 MANIFEST = "manifest.json"
 
