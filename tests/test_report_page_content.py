@@ -67,3 +67,18 @@ def test_the_standalone_report_inlines_its_charts(two_rounds: TwoRounds) -> None
     document = render_report_html(report_data(two_rounds.study))
     assert document.count('class="report-chart" src="data:image/png;base64,') >= 4
     assert document.count('<svg xmlns="http://www.w3.org/2000/svg" class="headline-chart') == 2
+
+
+def test_a_later_consent_gives_the_report_a_new_state(two_rounds: TwoRounds) -> None:
+    """The page's body and charts are cached per state; a consent, which no audit event records,
+    still changes it (the composition counts consents)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from surveys.services.report_charts import report_state
+
+    before = report_state(two_rounds.study)
+    assert report_state(two_rounds.study) == before
+    Panelist.objects.filter(pk=two_rounds.panel[0].pk).update(consent_at=timezone.now() + timedelta(seconds=1))
+    assert report_state(two_rounds.study) != before

@@ -1,9 +1,10 @@
 """The report page's charts, drawn once per state of the report and kept as files.
 
-A report's *state* names what its charts show: a hash of :func:`report_changed_at` (the latest
-aggregation, audit event, new panelist or study edit) and of :data:`CHARTS_VERSION` (bumped when
-the drawing changes). The page links every chart under its state, so a chart file never changes
-behind its URL; re-aggregating a round gives a new state, new URLs, and the old files are deleted.
+A report's *state* names what its charts and its page show: a hash of :func:`report_changed_at`
+(the latest aggregation, audit event, new panelist or study edit), of the latest consent, and of
+:data:`CHARTS_VERSION` (bumped when the drawing changes). The page links every chart under its
+state, so a chart file never changes behind its URL; re-aggregating a round gives a new state, new
+URLs, and the old files are deleted. The page's rendered body is cached under the same state.
 
 The first request for a chart of a new state draws all of the report's charts of its layout in one pass
 (:func:`surveys.reports.chart_set.draw_charts`), under a lock so that the page's parallel image
@@ -22,8 +23,9 @@ import threading
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db.models import Max
 
-from surveys.models import Study
+from surveys.models import Panelist, Study
 from surveys.reports.chart_set import LAYOUTS, draw_charts
 from surveys.selectors.reports import report_changed_at, report_data
 
@@ -38,8 +40,10 @@ _locks_guard = threading.Lock()
 
 
 def report_state(study: Study) -> str:
-    """The name of the report's current state (16 hex digits)."""
-    raw = f"{study.pk}|{report_changed_at(study).isoformat()}|{CHARTS_VERSION}"
+    """The name of the report's current state (16 hex digits): :func:`report_changed_at`, and the
+    latest consent, which the panel's composition counts and no audit event records."""
+    consented = Panelist.objects.filter(study=study).aggregate(at=Max("consent_at"))["at"]
+    raw = f"{study.pk}|{report_changed_at(study).isoformat()}|{consented}|{CHARTS_VERSION}"
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
