@@ -143,7 +143,7 @@ def _page() -> dict[str, object]:
     study = demo_build().study
     setup = round(time.perf_counter() - started, 1)
     client = Client()
-    client.force_login(get_user_model().objects.filter(is_staff=True).first())
+    client.force_login(get_user_model().objects.get(is_staff=True))  # the demo's facilitator
     url = reverse("reports:page", args=[study.slug])
 
     cpu: list[float] = []
