@@ -1,16 +1,26 @@
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import pytest_django
+from django.apps import apps
 from django.conf import settings
+from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.db.models import Model
+from django.test import TestCase
 from django.test.utils import override_settings
 
 from delphi.celery import app as celery_app
@@ -48,18 +58,33 @@ def _fast_password_hashing() -> Iterator[None]:
         yield
 
 
+@contextmanager
+def _tasks_run_eagerly() -> Iterator[None]:
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = previous
+
+
 @pytest.fixture(autouse=True)
 def eager_celery() -> Iterator[None]:
     """Tasks run in-process in tests unless a test asks for a real worker."""
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
+    with _tasks_run_eagerly():
+        yield
 
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _report_builds_inline(settings) -> None:  # type: ignore[no-untyped-def]
+    """A requested report is built before the request returns, as tests expect; the embedded
+    default's background thread has its own test (tests/test_report_builds.py)."""
+    settings.DELPHI_REPORT_BUILD_THREAD = False
 
 
 @pytest.fixture(autouse=True)
@@ -79,13 +104,6 @@ def _database_url_for_test_db() -> str:
     host = params.get("HOST") or "127.0.0.1"
     port = params.get("PORT") or 5432
     return f"postgres://{user}{password}@{host}:{port}/{params['NAME']}"
-
-@pytest.fixture(autouse=True)
-def _report_builds_inline(settings) -> None:  # type: ignore[no-untyped-def]
-    """A requested report is built before the request returns, as tests expect; the embedded
-    default's background thread has its own test (tests/test_report_builds.py)."""
-    settings.DELPHI_REPORT_BUILD_THREAD = False
-
 
 
 def start_celery_worker(queue: str, **extra_env: str) -> subprocess.Popen[str]:
@@ -147,3 +165,137 @@ def celery_worker_process(transactional_db: None) -> Iterator[str]:
             yield queue
         finally:
             stop_celery_worker(worker)
+
+
+# --- the quick-start demo, built once per session ------------------------------------------------------------------
+# Building it (the seed study, 24 synthetic experts, three simulated and aggregated rounds) takes seconds, and a
+# dozen tests read it. It is built once, inside a transaction that is rolled back, and the rows it added are kept;
+# each test that asks for ``demo`` gets them inserted into its own database, which its transaction (or the flush
+# after a transactional test) empties again. A test that watches the command itself (its output for another
+# address, running it twice) still runs it.
+
+Rows = dict[str, dict[object, tuple[object, ...]]]  # model label -> primary key -> the row's column values
+
+
+@dataclass(frozen=True)
+class Demo:
+    """The demo as ``manage.py demo --no-serve`` leaves it; ``output`` is what it printed (the links, the
+    facilitator's password, one expert's invitation link: all valid against the database)."""
+
+    output: str
+
+
+@dataclass(frozen=True)
+class _DemoSnapshot:
+    output: str
+    counts: dict[str, int]  # every table's row count as the build found it
+    inserts: list[tuple[str, list[tuple[object, ...]]]]  # INSERT statement, its rows (as the database takes them)
+    tables: list[type[Model]]  # the tables the build added rows to
+    unusable: str  # why the rows cannot simply be copied back ("" when they can)
+
+
+def run_demo_command(*args: str) -> str:
+    """Run ``manage.py demo --no-serve`` with ``args``; what it printed."""
+    out = io.StringIO()
+    call_command("demo", "--no-serve", *args, stdout=out)
+    return out.getvalue()
+
+
+def _tables() -> list[type[Model]]:
+    return [m for m in apps.get_models(include_auto_created=True) if m._meta.managed and not m._meta.proxy]
+
+
+def _columns(model: type[Model]) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+def _rows() -> Rows:
+    rows: Rows = {}
+    for model in _tables():
+        columns = _columns(model)
+        key = columns.index(model._meta.pk.attname)
+        rows[model._meta.label] = {row[key]: row for row in model._base_manager.values_list(*columns)}
+    return rows
+
+
+def _why_not_copyable(before: Rows, after: Rows, added: Rows, media: Path) -> str:
+    """The rows the demo added can be copied into another test's database only if the demo changed no row
+    it found, wrote no file, and points at no row outside its own (e.g. a content type, whose keys a flush
+    renews)."""
+    changed = [t for t, rows in before.items() if any(after[t].get(pk) != row for pk, row in rows.items())]
+    outside = [
+        f"{model._meta.label}.{field.name}"
+        for model in map(apps.get_model, added)
+        for field in model._meta.concrete_fields
+        if field.is_relation and field.related_model._meta.label not in added
+    ]
+    return "; ".join(
+        reason
+        for reason in (
+            changed and f"it changed rows it found, in {changed}",
+            any(media.iterdir()) and "it wrote media files",
+            outside and f"its rows point at rows it did not add ({outside})",
+        )
+        if reason
+    )
+
+
+@pytest.fixture(scope="session")
+def _demo_snapshot(
+    django_db_setup: None,
+    django_db_blocker: pytest_django.DjangoDbBlocker,
+    tmp_path_factory: pytest.TempPathFactory,
+    _fast_password_hashing: None,
+) -> _DemoSnapshot:
+    media = tmp_path_factory.mktemp("demo-media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), _tasks_run_eagerly(), transaction.atomic():
+        before = _rows()
+        with TestCase.captureOnCommitCallbacks(execute=True):  # what the command's commits would run
+            output = run_demo_command()
+        after = _rows()
+        transaction.set_rollback(True)  # the session's database is left as it was
+    new = {t: {pk: row for pk, row in rows.items() if pk not in before[t]} for t, rows in after.items()}
+    added = {t: rows for t, rows in new.items() if rows}
+    return _DemoSnapshot(
+        output=output,
+        counts={t: len(rows) for t, rows in before.items()},
+        inserts=[_insert(apps.get_model(t), rows.values()) for t, rows in added.items()],
+        tables=[apps.get_model(t) for t in added],
+        unusable=_why_not_copyable(before, after, added, media),
+    )
+
+
+def _insert(model: type[Model], rows: Iterable[tuple[object, ...]]) -> tuple[str, list[tuple[object, ...]]]:
+    """The INSERT for ``model``'s ``rows``, with the values as its fields hand them to the database: converted
+    once here, so that copying them in costs one ``executemany`` per table."""
+    fields = model._meta.concrete_fields
+    quote = connection.ops.quote_name
+    columns, marks = ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+    table = quote(model._meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 (names from the models; values bound)
+    return sql, [tuple(f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)) for row in rows]
+
+
+def _unlike_the_build(snapshot: _DemoSnapshot) -> list[str]:
+    """The tables not as the build found them: not empty where it was, or (content types and permissions,
+    which a flush makes anew under new keys) with another number of rows."""
+    return [m._meta.label for m in _tables() if m._base_manager.count() != snapshot.counts[m._meta.label]]
+
+
+@pytest.fixture
+def demo(db: None, _demo_snapshot: _DemoSnapshot) -> Demo:
+    """The quick-start demo in this test's database: the session's build copied in, or built for real when
+    its rows cannot be copied or the database is not as that build found it (ask for ``demo`` before the
+    fixtures that write, e.g. ``admin_client``)."""
+    snapshot = _demo_snapshot
+    unlike = [] if snapshot.unusable else _unlike_the_build(snapshot)
+    if snapshot.unusable or unlike:
+        why = snapshot.unusable or f"the test wrote to {unlike} first"
+        warnings.warn(f"the demo is built anew, which takes seconds: {why}", stacklevel=1)
+        return Demo(output=run_demo_command())
+    with transaction.atomic(), connection.cursor() as cursor:  # foreign keys are checked at commit
+        for sql, rows in snapshot.inserts:
+            cursor.executemany(sql, rows)
+        for statement in connection.ops.sequence_reset_sql(no_style(), snapshot.tables):  # PostgreSQL's
+            cursor.execute(statement)
+    return Demo(output=snapshot.output)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db
 
@@ -15,8 +14,7 @@ def test_every_model_of_the_app_is_registered_in_the_admin() -> None:
     assert all(admin.site.is_registered(model) for model in models)
 
 
-def test_every_admin_list_renders_with_the_demo_data(admin_client) -> None:  # type: ignore[no-untyped-def]
-    call_command("demo", "--no-serve", stdout=open("/dev/null", "w"))  # noqa: SIM115
+def test_every_admin_list_renders_with_the_demo_data(demo, admin_client) -> None:  # type: ignore[no-untyped-def]
     for model in apps.get_app_config("surveys").get_models():
         url = f"/admin/surveys/{model._meta.model_name}/"
         response = admin_client.get(url)
@@ -25,8 +23,7 @@ def test_every_admin_list_renders_with_the_demo_data(admin_client) -> None:  # t
         assert search.status_code == 200, url
 
 
-def test_panelist_tokens_are_not_shown_in_the_admin(admin_client) -> None:  # type: ignore[no-untyped-def]
-    call_command("demo", "--no-serve", stdout=open("/dev/null", "w"))  # noqa: SIM115
+def test_panelist_tokens_are_not_shown_in_the_admin(demo, admin_client) -> None:  # type: ignore[no-untyped-def]
     from surveys.models import Panelist
 
     panelist = Panelist.objects.first()

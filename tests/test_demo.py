@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -10,6 +11,9 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from surveys.models import AuditEvent, Ballot, Item, ItemStatistic, Panelist, Study
+
+if TYPE_CHECKING:
+    from tests.conftest import Demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,8 +35,8 @@ def _counts() -> dict[str, int]:
     }
 
 
-def test_demo_builds_a_synthetic_panel_in_regional_groups() -> None:
-    output = _run_demo()
+def test_demo_builds_a_synthetic_panel_in_regional_groups(demo: Demo) -> None:
+    output = demo.output
     study = Study.objects.get(slug="russia-taliban-recognition")
     panel = study.panelists.all()
     assert 20 <= panel.count() <= 30
@@ -46,15 +50,14 @@ def test_demo_builds_a_synthetic_panel_in_regional_groups() -> None:
     assert "http://127.0.0.1:8000/studies/russia-taliban-recognition/report/" in output
 
 
-def test_running_the_demo_twice_duplicates_nothing() -> None:
-    _run_demo()
-    first = _counts()
+def test_running_the_demo_twice_duplicates_nothing(demo: Demo) -> None:
+    first = _counts()  # after the first run (the session's, copied in)
     _run_demo()
     assert _counts() == first
 
 
-def test_the_printed_facilitator_login_works(client) -> None:  # type: ignore[no-untyped-def]
-    output = _run_demo()
+def test_the_printed_facilitator_login_works(client, demo: Demo) -> None:  # type: ignore[no-untyped-def]
+    output = demo.output
     password = output.split("password: ")[1].split()[0]
     # Through the sign-in form, as a person would (django-axes needs the request to check throttling).
     signed_in = client.post("/admin/login/?next=/facilitate/", {"username": "facilitator", "password": password})
@@ -62,16 +65,15 @@ def test_the_printed_facilitator_login_works(client) -> None:  # type: ignore[no
     assert client.get("/admin/surveys/study/").status_code == 200
 
 
-def test_the_printed_invitation_link_opens_the_study(client) -> None:  # type: ignore[no-untyped-def]
-    output = _run_demo()
+def test_the_printed_invitation_link_opens_the_study(client, demo: Demo) -> None:  # type: ignore[no-untyped-def]
+    output = demo.output
     url = next(word for word in output.split() if "/e/" in word)
     response = client.get(url.replace("http://127.0.0.1:8000", ""), follow=True)
     assert response.status_code == 200
     assert "Recognition of the Taliban by Russia" in response.content.decode()
 
 
-def test_demo_simulates_three_aggregated_rounds_and_leaves_the_next_open_or_stopped() -> None:
-    _run_demo()
+def test_demo_simulates_three_aggregated_rounds_and_leaves_the_next_open_or_stopped(demo: Demo) -> None:
     study = Study.objects.get(slug="russia-taliban-recognition")
     statuses = dict(study.rounds.values_list("number", "status"))
     assert [statuses[n] for n in (1, 2, 3)] == ["aggregated"] * 3
@@ -80,8 +82,7 @@ def test_demo_simulates_three_aggregated_rounds_and_leaves_the_next_open_or_stop
     assert AuditEvent.objects.filter(study=study, action="round.aggregated").count() == 3
 
 
-def test_demo_shows_consensus_forming_on_some_items_and_lasting_dissensus_on_others() -> None:
-    _run_demo()
+def test_demo_shows_consensus_forming_on_some_items_and_lasting_dissensus_on_others(demo: Demo) -> None:
     study = Study.objects.get(slug="russia-taliban-recognition")
     decided = ItemStatistic.objects.filter(round__study=study, group="", verdict__in=["in", "out"])
     assert decided.count() >= 5
@@ -89,8 +90,7 @@ def test_demo_shows_consensus_forming_on_some_items_and_lasting_dissensus_on_oth
     assert undecided_in_round_3.count() >= 3
 
 
-def test_the_headline_question_stays_contested_between_groups() -> None:
-    _run_demo()
+def test_the_headline_question_stays_contested_between_groups(demo: Demo) -> None:
     study = Study.objects.get(slug="russia-taliban-recognition")
     headline = ItemStatistic.objects.filter(
         round__study=study, round__number=3, round_item__item__code="Q1", dimension__key="agreement"
@@ -101,8 +101,7 @@ def test_the_headline_question_stays_contested_between_groups() -> None:
     assert max(group_medians) - min(group_medians) >= 3
 
 
-def test_experts_move_toward_the_group_between_rounds() -> None:
-    _run_demo()
+def test_experts_move_toward_the_group_between_rounds(demo: Demo) -> None:
     study = Study.objects.get(slug="russia-taliban-recognition")
     c11 = ItemStatistic.objects.filter(
         round__study=study, round_item__item__code="C11", dimension__key="agreement", group=""
@@ -111,13 +110,15 @@ def test_experts_move_toward_the_group_between_rounds() -> None:
     assert iqr[3] < iqr[1]
 
 
-def test_the_printed_links_follow_the_address_served() -> None:
+def test_the_printed_links_follow_the_address_served(demo: Demo) -> None:
+    # A run on the built demo (the session's, copied in) prints every link, as the first run does.
     out = io.StringIO()
     call_command("demo", "--no-serve", "--addrport", "0.0.0.0:8765", stdout=out)
     links = [word for word in out.getvalue().split() if word.startswith("http")]
     assert links and all(link.startswith("http://127.0.0.1:8765/") for link in links)
 
 
+@pytest.mark.usefixtures("demo")  # the command runs on the built demo, as a second start would
 def test_serving_prints_a_usable_address_and_keeps_the_settings_module(monkeypatch: pytest.MonkeyPatch) -> None:
     from django.conf import settings
 

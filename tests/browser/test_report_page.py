@@ -26,11 +26,9 @@ def _sign_in_as_staff(page: Any, live_server: Any) -> None:
 
 
 def test_the_demo_report_shows_its_headline_charts_and_builds_a_download(
-    transactional_db: None, live_server: Any, page: Any
+    transactional_db: None, demo: Any, live_server: Any, page: Any
 ) -> None:
-    from surveys.services.demo import demo_build
-
-    study = demo_build().study
+    study = Study.objects.get(slug="russia-taliban-recognition")
     headline = study.items.filter(kind="question").order_by("order", "code").first()
     assert headline is not None
     _sign_in_as_staff(page, live_server)
