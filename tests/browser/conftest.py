@@ -53,9 +53,10 @@ class LiveServer(ThreadedWSGIServer):
 LiveServerThread.server_class = LiveServer
 
 
-@pytest.fixture
-def page() -> Iterator[Any]:
-    """A fresh Chromium page in its own browser context (its own cookies)."""
+@pytest.fixture(scope="module")
+def _chromium() -> Iterator[Any]:
+    """One Chromium per test module: launching it costs about a second, and each test still gets a
+    browser context of its own (cookies, storage, cache), which is what keeps tests apart."""
     require_chromium()
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
     # synchronous, so Django's async-safety check must not refuse them.
@@ -63,8 +64,20 @@ def page() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-    context = browser.new_context()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+    finally:
+        # ORM calls made while Playwright's loop counts as running keep their connection in that loop's
+        # context: close them before the loop stops, or one outlives the test database (not droppable).
+        connections.close_all()
+        playwright.stop()  # and the browser with it
+
+
+@pytest.fixture
+def page(_chromium: Any) -> Iterator[Any]:
+    """A fresh Chromium page in its own browser context (its own cookies)."""
+    context = _chromium.new_context()
     context.set_default_timeout(15_000)
     refused: list[str] = []
     try:
@@ -74,13 +87,9 @@ def page() -> Iterator[Any]:
         yield page
         assert refused == [], f"the Content Security Policy refused: {refused}"
     finally:
-        # The test's ORM calls ran while Playwright's loop counted as running, so Django keeps their
-        # connection in that loop's context: close it now, before the loop stops and the context with
-        # it, or it outlives the test database (which then cannot be dropped).
-        connections.close_all()
-        context.close()
-        browser.close()
-        playwright.stop()
+        connections.close_all()  # as above, before the test database is flushed or dropped
+        for opened in list(_chromium.contexts):  # this one, and any the test opened and left open
+            opened.close()
 
 
 @pytest.fixture
