@@ -42,7 +42,7 @@ def _rounds_phrase(data: ReportData) -> str:
 
 
 def _title(data: ReportData) -> tuple[str, str]:
-    return AUTHORS, "The article's title. This report calls itself a Delphi consensus report in its heading."
+    return AUTHORS, "The article's title. This report's heading calls it a consensus report (a Delphi)."
 
 
 def _aim(data: ReportData) -> tuple[str, str]:

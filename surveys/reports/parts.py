@@ -82,7 +82,11 @@ def _movement(data: ReportData) -> dict[str, Any]:
         row = rows.setdefault(key, {"code": r["lineage_root_code"], "dimension": data.dimension(r["dimension"]).label,
                                     "cells": {}})  # fmt: skip
         row["cells"][int(r["round"])] = (int(r["n_toward"]), int(r["n_away"]), int(r["n_stayed"]))
-    table = [{**row, "cells": [row["cells"].get(n) for n in rounds]} for row in rows.values()]
+    table = []
+    for row in rows.values():
+        cells = [row["cells"].get(n) for n in rounds]
+        line = "; ".join(f"round {n}: {c[0]} · {c[1]} · {c[2]}" for n, c in zip(rounds, cells, strict=True) if c)
+        table.append({**row, "cells": cells, "line": line})
     deciding = [d.key for d in data.dimensions if d.decides]
     chosen = frame[frame["dimension"].isin(deciding)] if len(frame) else frame
     summary = []
