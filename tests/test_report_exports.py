@@ -17,6 +17,7 @@ from surveys.reports.checklist import AUTHORS
 from surveys.reports.checklist_items import ACCORD, CREDES, DELPHISTAR
 from surveys.reports.formats import FORMATS, render
 from surveys.reports.numbers import fmt_num, fmt_pct
+from surveys.reports.pdf import render_print_html
 from surveys.reports.tabular import RATING_COLUMNS
 from surveys.reports.xlsx import SHEETS
 from surveys.reports.xlsx_writer import Workbook, excel_serial
@@ -131,3 +132,20 @@ def test_the_xlsx_writer_escapes_text_and_keeps_numbers() -> None:
     assert values[5] == datetime(2026, 1, 2, 12, 0) and values[6] == "a & b"
     assert ws.title == "Odd <name>   x "
     assert excel_serial(datetime(1900, 3, 1)) == 61
+
+
+def test_the_pdf_uses_one_font_family_and_prints_retired_items_compact(two_rounds: TwoRounds) -> None:
+    pypdf = pytest.importorskip("pypdf", reason="pypdf lists the PDF's fonts (test extra)")
+    data = report_data(two_rounds.study)
+    reader = pypdf.PdfReader(io.BytesIO(render(data, "pdf")))
+    fonts = {
+        str(font.get_object()["/BaseFont"]).split("+")[-1]
+        for page in reader.pages
+        for font in (page["/Resources"].get("/Font") or {}).values()
+    }
+    assert fonts and all(name.startswith("DejaVu-Sans") for name in fonts), fonts  # the page numbers too
+    assert any("page 1 of" in (page.extract_text() or "") for page in reader.pages[:1])
+    printed = render_print_html(data)
+    assert '<figure class="trajectory retired">' in printed  # C1 reached consensus in round 1
+    assert printed.count('<figure class="trajectory retired">') == 1
+    assert ".report td .small, .report th .small { font-size: 1em; }" in printed  # "md 7" at the table's size
