@@ -17,7 +17,8 @@ from typing import Any
 MISSING = "–"
 
 
-def _missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """None, NaN, pandas NA or NaT, or anything that is not a number."""
     if value is None or type(value).__name__ in ("NAType", "NaTType"):
         return True
     try:
@@ -32,7 +33,7 @@ def _round(value: float, digits: int) -> Decimal:
 
 def fmt_num(value: Any, digits: int = 2) -> str:
     """``value`` with at most ``digits`` decimals, trailing zeros dropped; an en dash when missing."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     text = f"{_round(value, digits):f}"
     if "." in text:
@@ -42,14 +43,14 @@ def fmt_num(value: Any, digits: int = 2) -> str:
 
 def fmt_pct(share: Any) -> str:
     """A share in [0, 1] as a whole percentage: 0.5 → "50%"."""
-    if _missing(share):
+    if is_missing(share):
         return MISSING
     return f"{_round(float(share) * 100, 0):f}%"
 
 
 def fmt_p(p: Any) -> str:
     """A p-value: three decimals, "<0.001" below that."""
-    if _missing(p):
+    if is_missing(p):
         return MISSING
     return "<0.001" if float(p) < 0.001 else f"{_round(p, 3):f}"
 

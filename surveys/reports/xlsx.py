@@ -50,7 +50,9 @@ def _verdict(value: Any) -> Any:
     return VERDICT_LABELS.get(value, value) if isinstance(value, str) else value
 
 
-def _table(sheet: Sheet, frame: pd.DataFrame, title: str = "", *, verdicts: Sequence[str] = ()) -> None:
+def _table(
+    sheet: Sheet, frame: pd.DataFrame, title: str = "", *, verdicts: Sequence[str] = (), gap: bool = True
+) -> None:
     """``frame`` under a bold ``title``, its header in bold; shares formatted, verdicts labelled."""
     if title:
         sheet.row([title], BOLD)
@@ -64,12 +66,13 @@ def _table(sheet: Sheet, frame: pd.DataFrame, title: str = "", *, verdicts: Sequ
             for i in positions:
                 record[i] = _verdict(record[i])
         sheet.row(record, styles)
-    sheet.row([])
+    if gap:
+        sheet.row([])
 
 
 def _tidy(book: Workbook, title: str, frame: pd.DataFrame, widths: Sequence[float] = (), **kwargs: Any) -> Sheet:
     sheet = book.sheet(title, widths, freeze="A2")
-    _table(sheet, frame, **kwargs)
+    _table(sheet, frame, gap=False, **kwargs)
     sheet.filter_header()
     return sheet
 
