@@ -38,7 +38,7 @@ def _asked(data: ReportData) -> dict[str, Any]:
     used = {key for lineage in data.lineages for key in lineage.dimensions}
     scales = [
         f"{d.label.lower()} on a scale of {d.scale_min} to {d.scale_max}"
-        + ("" if d.decides else " (it describes the ratings, and decides no consensus)")
+        + ("" if d.decides else " (which decides no consensus)")
         for d in data.dimensions
         if d.key in used
     ]
