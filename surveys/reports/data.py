@@ -27,6 +27,7 @@ from surveys.stats import participation
 
 from . import methods as methods_
 from . import panel, sections
+from .beyond import Beyond, build_beyond
 from .details import build_details
 from .source import ReportSource, Row
 
@@ -118,6 +119,7 @@ class ReportData:
     movement: pd.DataFrame = field(default_factory=pd.DataFrame)
     attrition_causes: pd.DataFrame = field(default_factory=pd.DataFrame)
     convergence_caveat: str = ""
+    beyond: Beyond = field(default_factory=Beyond)  # rounds' influence, attrition bias; items' themes
 
     @property
     def reported_rounds(self) -> tuple[RoundInfo, ...]:
@@ -281,6 +283,7 @@ def build_report_data(source: ReportSource) -> ReportData:
         panel_size=len(on_panel),
         n_synthetic=n_synthetic,
         ratings=ratings,
+        beyond=build_beyond(source, root_codes=root_codes, reported=reported),
         **build_details(
             source,
             statistics=statistics,

@@ -12,6 +12,13 @@ answers and suggestions with their outcome), ``movement`` (toward / away / staye
 an item's ``statistics`` only for a round and dimension where it gave at least ``min_group_size``
 valid ratings; elsewhere the item's ``suppressed`` list names it with
 ``"note": "suppressed (fewer than k ratings)"`` and no figure.
+Beyond consensus (surveys.reports.beyond): each ``statistics`` row also has ``median_ci`` and
+``pct_agree_ci`` (``[lo, hi]``), ``verdict_confidence``, ``direction``, ``has_consensus``,
+``agreement_a``, ``bimodality``, and on whole-panel rows ``kruskal_p``, ``epsilon_sq``, ``trend``,
+``n_toward``, ``n_away``, ``n_stayed``, ``herding_index`` (null on group rows); a ``suppressed``
+entry has them all null. Each item has ``trend`` per dimension (as of its latest reported round)
+and ``themes`` per reported round (``label``, ``terms``, ``size``, ``by_side``, ``example``); each
+round has ``influence`` and ``attrition_bias`` as stored (null in round 1).
 Shares are in [0, 1]; missing numbers are ``null``; times are ISO 8601. Raw ratings are not part
 of it (they are in the XLSX report and the ratings CSV, under pseudonyms).
 """
@@ -27,8 +34,9 @@ import pandas as pd
 
 from surveys.lineage import Lineage
 
+from .beyond import NULL_FIGURES, cell_figures
 from .data import ReportData
-from .sections import STABILITY_COLUMNS, STAT_COLUMNS
+from .sections import BEYOND_COLUMNS, STABILITY_COLUMNS, STAT_COLUMNS
 
 FORMAT = "delphi-report/1"
 
@@ -62,13 +70,24 @@ def _statistics(rows: pd.DataFrame) -> list[dict[str, Any]]:
         out.append(record)
     for record, distribution in zip(out, rows["distribution"], strict=True):
         record["distribution"] = {str(point): int(count) for point, count in sorted(distribution.items())}
+    for record, figures in zip(out, rows[BEYOND_COLUMNS].to_dict("records"), strict=True):
+        record.update(cell_figures(figures))
     return out
+
+
+def _trend(rows: pd.DataFrame | None) -> dict[str, str | None]:
+    """Per dimension, the whole panel's trend across rounds as of the latest reported round."""
+    if rows is None:
+        return {}
+    panel = rows[rows["group"] == ""].sort_values("round", kind="stable")
+    return {str(d): (t or None) for d, t in panel.groupby("dimension", sort=False)["trend"].last().items()}
 
 
 def _suppressed(rows: pd.DataFrame | None, note: str) -> list[dict[str, Any]]:
     if rows is None:
         return []
-    return [{**record, "note": note} for record in records(rows[["round", "item_code", "dimension", "group"]])]
+    keys = records(rows[["round", "item_code", "dimension", "group"]])
+    return [{**record, **NULL_FIGURES, "note": note} for record in keys]
 
 
 def _item(
@@ -90,6 +109,8 @@ def _item(
         "reported_rounds": list(lineage.rounds_reported),
         "statistics": _statistics(rows) if rows is not None else [],
         "suppressed": _suppressed(hidden.get(lineage.root_code), data.suppressed_note),
+        "trend": _trend(rows),
+        "themes": data.beyond.item_themes(lineage.root_code),
     }
 
 
@@ -142,6 +163,8 @@ def report_json(data: ReportData) -> dict[str, Any]:
                 "verdicts": {"in": r.n_in, "out": r.n_out, "none": r.n_none},
                 "is_stop_met": r.is_stop_met,
                 "stop_reason": r.stop_reason,
+                "influence": _jsonable(data.beyond.influence.get(r.number)),
+                "attrition_bias": _jsonable(data.beyond.attrition_bias.get(r.number)),
             }
             for r in data.rounds
         ],

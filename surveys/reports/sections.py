@@ -29,7 +29,12 @@ STABILITY_COLUMNS = list(ItemStatistic.STABILITY_COLUMNS)
 #: Stored figures the report draws but the tables do not list: the median's interval (whiskers on the
 #: trajectories) and dissent (the findings' polarised rule reads them, else computes them).
 CHART_COLUMNS = ["median_ci_lo", "median_ci_hi", "agreement_a", "bimodality"]
-STATISTICS_COLUMNS = [*KEY_COLUMNS, *STAT_COLUMNS, *STABILITY_COLUMNS, *CHART_COLUMNS, "distribution"]
+#: Every beyond-consensus figure stored (surveys.stats.beyond), CHART_COLUMNS included: the formats
+#: export them all (json_export names them as the issue does: median_ci [lo, hi], ...).
+BEYOND_COLUMNS = list(ItemStatistic.BEYOND_COLUMNS)
+BEYOND_TEXT = ("direction", "trend")  # labels, "" when there is no figure
+BEYOND_OBJECT = ("has_consensus", "n_toward", "n_away", "n_stayed")  # None when there is no figure
+STATISTICS_COLUMNS = [*KEY_COLUMNS, *STAT_COLUMNS, *STABILITY_COLUMNS, *BEYOND_COLUMNS, "distribution"]
 TEXT_STATISTICS = ("median_band", "verdict")
 VERDICT_LABELS = {"in": "Consensus in", "out": "Consensus out", "none": "No consensus", "": "No verdict"}
 
@@ -79,12 +84,17 @@ def statistics_frame(
             "group": group,
         }
         record.update({column: row[column] for column in STAT_COLUMNS + STABILITY_COLUMNS})
-        record.update({column: row.get(column) for column in CHART_COLUMNS})
+        record.update({column: row.get(column) for column in BEYOND_COLUMNS})
         record["distribution"] = {int(k): int(v) for k, v in (row["distribution"] or {}).items()}
         records.append(record)
     frame = pd.DataFrame(records, columns=STATISTICS_COLUMNS)
-    for column in STAT_COLUMNS + STABILITY_COLUMNS + CHART_COLUMNS:
-        if column not in TEXT_STATISTICS and column not in ("rand_disagreement", "is_stable", "n", "abstentions"):
+    for column in STAT_COLUMNS + STABILITY_COLUMNS + BEYOND_COLUMNS:
+        if column in BEYOND_TEXT:
+            frame[column] = frame[column].fillna("").astype(object)
+        elif column in BEYOND_OBJECT:  # ints (or a bool) and None, never floats with NaN
+            kind = bool if column == "has_consensus" else int
+            frame[column] = pd.Series([None if pd.isna(v) else kind(v) for v in frame[column]], dtype=object)
+        elif column not in TEXT_STATISTICS and column not in ("rand_disagreement", "is_stable", "n", "abstentions"):
             frame[column] = frame[column].astype("float64")
     frame["verdict"] = frame["verdict"].fillna("").astype(object)
     frame["median_band"] = frame["median_band"].fillna("").astype(object)

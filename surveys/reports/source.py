@@ -58,3 +58,6 @@ class ReportSource:
     suggestions: Sequence[Row] = field(default=())
     # suggestions: id, round_id, kind, text, status, prompt_item_id, target_item_id, created_item_id,
     # created_at; never who made them
+    themes: Sequence[Row] = field(default=())
+    # themes: round_id, item_id, n_rationales and themes (ItemThemes.themes: label, terms, size,
+    # by_side, example), one per round item whose rationales were clustered

@@ -5,9 +5,13 @@
 Columns: ``study`` (slug), ``round``, ``item_code`` (the code asked in that round),
 ``lineage_root_code`` (the first wording: a reworded item keeps its trajectory), ``dimension``,
 ``group`` (empty for the whole panel), ``statistic`` and ``value``. Statistics are those of
-:data:`surveys.reports.sections.STAT_COLUMNS` and the stability fields, then ``count_<point>`` for
-the distribution. A statistic that is missing (e.g. stability in round 1) has no row. ``value`` is
-a number, except for ``verdict`` and ``median_band``, which are labels; booleans are 1 or 0.
+:data:`surveys.reports.sections.STAT_COLUMNS`, the stability fields and the beyond-consensus
+figures (:data:`~surveys.reports.sections.BEYOND_COLUMNS`: ``median_ci_lo``/``_hi``,
+``pct_agree_ci_lo``/``_hi``, ``verdict_confidence``, ``direction``, ``has_consensus``,
+``agreement_a``, ``bimodality``, and on whole-panel rows ``kruskal_p``, ``epsilon_sq``, ``trend``,
+``n_toward``, ``n_away``, ``n_stayed``, ``herding_index``), then ``count_<point>`` for the
+distribution. A statistic that is missing (e.g. stability in round 1) has no row. ``value`` is
+a number, except for ``verdict``, ``median_band``, ``direction`` and ``trend``, which are labels; booleans are 1 or 0.
 A group that gave fewer than the study's ``min_group_size`` valid ratings on an item and dimension
 has no figures there, only one row with statistic ``suppressed`` and value
 ``suppressed (fewer than k ratings)``.
@@ -34,10 +38,10 @@ import pandas as pd
 
 from .data import ReportData
 from .safety import spreadsheet_cell
-from .sections import KEY_COLUMNS, STABILITY_COLUMNS, STAT_COLUMNS
+from .sections import BEYOND_COLUMNS, KEY_COLUMNS, STABILITY_COLUMNS, STAT_COLUMNS
 
 CSV_COLUMNS = ["study", "round", "item_code", "lineage_root_code", "dimension", "group", "statistic", "value"]
-CSV_STATISTICS = [*STAT_COLUMNS, *STABILITY_COLUMNS]
+CSV_STATISTICS = [*STAT_COLUMNS, *STABILITY_COLUMNS, *BEYOND_COLUMNS]
 RATING_COLUMNS = ["round", "item_code", "lineage_root_code", "dimension", "pseudonym", "group", "value", "abstained"]
 SUPPRESSED = "suppressed"
 

@@ -29,21 +29,31 @@ import pandas as pd
 from .data import ReportData
 from .methods import change_counts
 from .reasons import bands
-from .sections import KEY_COLUMNS, STABILITY_COLUMNS, STAT_COLUMNS, VERDICT_LABELS, latest_divergence, verdict_label
-from .xlsx_writer import BOLD, DATETIME, PERCENT, PLAIN, Sheet, Workbook
+from .sections import (
+    BEYOND_COLUMNS,
+    KEY_COLUMNS,
+    STABILITY_COLUMNS,
+    STAT_COLUMNS,
+    VERDICT_LABELS,
+    latest_divergence,
+    verdict_label,
+)
+from .xlsx_writer import BOLD, DATETIME, DECIMAL, PERCENT, PLAIN, Sheet, Workbook
 
 SHEETS = ("Summary", "Statistics", "Shifts", "Movement", "Attrition", "Ratings", "Rationales", "Suggestions",
           "Methods", "Checklist")  # fmt: skip
 PERCENT_COLUMNS = frozenset({
     "pct_agree", "pct_disagree", "response_rate", "apmo", "pct_unchanged", "scheibe_pct_change", "pct_agree_from",
-    "pct_agree_to", "pct_agree_change", "attrition",
+    "pct_agree_to", "pct_agree_change", "attrition", "pct_agree_ci_lo", "pct_agree_ci_hi", "verdict_confidence",
 })  # fmt: skip
+#: Figures shown to three decimals: p-values, effect sizes and indices in [-1, 1] (beyond consensus).
+DECIMAL_COLUMNS = frozenset({"agreement_a", "bimodality", "kruskal_p", "epsilon_sq", "herding_index"})
 HEADERS = {"n_in": "consensus_in", "n_out": "consensus_out", "n_none": "no_consensus", "n_no_data": "no_verdict"}
 RATING_COLUMNS = ["round", "item_code", "lineage_root_code", "dimension", "pseudonym", "group", "value", "abstained"]
 
 
 def _styles(columns: Sequence[str]) -> list[int]:
-    return [PERCENT if c in PERCENT_COLUMNS else PLAIN for c in columns]
+    return [PERCENT if c in PERCENT_COLUMNS else DECIMAL if c in DECIMAL_COLUMNS else PLAIN for c in columns]
 
 
 def _verdict(value: Any) -> Any:
@@ -138,7 +148,7 @@ def _labelled(data: ReportData, frame: pd.DataFrame) -> pd.DataFrame:
 def _statistics(book: Workbook, data: ReportData) -> None:
     points = sorted({p for d in data.dimensions for p in d.points})
     sheet = book.sheet("Statistics", (8, 10, 10, 14, 16), freeze="F2")
-    columns = [*KEY_COLUMNS, *STAT_COLUMNS, *STABILITY_COLUMNS]
+    columns = [*KEY_COLUMNS, *STAT_COLUMNS, *STABILITY_COLUMNS, *BEYOND_COLUMNS]
     sheet.row([*columns, *(f"n_at_{p}" for p in points)], BOLD)
     frame = _labelled(data, data.shown_statistics)
     styles = _styles(columns)

@@ -5,8 +5,9 @@ openpyxl's write-only mode, four fifths of it spent turning each of ~800,000 cel
 element (issue "The consensus-shift report": XLSX ≤ 5 s). Here a cell is one formatted string.
 
 What it writes (ECMA-376 Part 1, SpreadsheetML): one workbook of sheets; cells that are numbers,
-booleans, inline strings (no shared-string table), or dates; four cell styles (:data:`BOLD`,
-:data:`PERCENT` ``0.0%``, :data:`DATE` ``yyyy-mm-dd``, :data:`DATETIME` ``yyyy-mm-dd hh:mm``);
+booleans, inline strings (no shared-string table), or dates; five cell styles (:data:`BOLD`,
+:data:`PERCENT` ``0.0%``, :data:`DATE` ``yyyy-mm-dd``, :data:`DATETIME` ``yyyy-mm-dd hh:mm``,
+:data:`DECIMAL` ``0.000`` for p-values, effect sizes and indices in [-1, 1]);
 column widths, a frozen header and an auto-filter. No formulas are ever written: a text cell is a
 string whatever it starts with, and :func:`surveys.reports.safety.spreadsheet_cell` adds the
 leading ``'`` besides, so a reader who copies a cell into another program is safe too.
@@ -29,7 +30,7 @@ from typing import Any
 
 from .safety import spreadsheet_cell
 
-PLAIN, BOLD, PERCENT, DATE, DATETIME = 0, 1, 2, 3, 4
+PLAIN, BOLD, PERCENT, DATE, DATETIME, DECIMAL = 0, 1, 2, 3, 4, 5
 EPOCH = datetime(1899, 12, 30)
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -161,19 +162,20 @@ def _pane(cell: str) -> str:
 STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    '<numFmts count="3"><numFmt numFmtId="164" formatCode="0.0%"/><numFmt numFmtId="165" formatCode="yyyy-mm-dd"/>'
-    '<numFmt numFmtId="166" formatCode="yyyy-mm-dd hh:mm"/></numFmts>'
+    '<numFmts count="4"><numFmt numFmtId="164" formatCode="0.0%"/><numFmt numFmtId="165" formatCode="yyyy-mm-dd"/>'
+    '<numFmt numFmtId="166" formatCode="yyyy-mm-dd hh:mm"/><numFmt numFmtId="167" formatCode="0.000"/></numFmts>'
     '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/>'
     "</font></fonts>"
     '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
     "</fills>"
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="6"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    '<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="167" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )

@@ -43,14 +43,16 @@ DIMENSION_FIELDS = (
 )  # fmt: skip
 ROUND_STAT_FIELDS = (
     "n_invited", "n_submitted", "response_rate", "apmo", "kendall", "n_in", "n_out", "n_none",
-    "is_stop_met", "stop_reason", "computed_at",
+    "is_stop_met", "stop_reason", "computed_at", "influence", "attrition_bias",
 )  # fmt: skip
 ITEM_STAT_FIELDS = (
     "group", "n", "abstentions", "mean", "sd", "median", "q1", "q3", "iqr", "pct_agree", "pct_disagree",
     "distribution", "cv", "weighted_median", "median_band", "p30", "p70", "ipr", "iprcp", "ai", "ipras",
     "rand_disagreement", "verdict", "n_paired", "wilcoxon_p", "kappa_qw", "pct_unchanged",
     "scheibe_pct_change", "delta_cv", "is_stable",
-    "median_ci_lo", "median_ci_hi", "agreement_a", "bimodality",  # drawn, see reports.sections.CHART_COLUMNS
+    # beyond consensus (reports.sections.BEYOND_COLUMNS; n_toward, n_away, n_stayed as MOVEMENT_FIELDS)
+    "median_ci_lo", "median_ci_hi", "pct_agree_ci_lo", "pct_agree_ci_hi", "verdict_confidence", "direction",
+    "has_consensus", "agreement_a", "bimodality", "kruskal_p", "epsilon_sq", "trend", "herding_index",
 )  # fmt: skip
 #: Movement toward the previous median, when the aggregation stores it (surveys.reports.movement
 #: computes it from the ratings otherwise).
@@ -118,17 +120,19 @@ def report_source(study: Study, *, with_ratings: bool = False) -> ReportSource:
     )
     answers = _answers(aggregated, every_rating=with_ratings or bool(unstored_rounds(statistics, aggregated)))
     items, item_dimensions = _items(study)
+    # The round items with their argument themes (ItemThemes, one per round item) in the same query.
+    round_items = list(
+        RoundItem.objects.filter(round__study=study)
+        .order_by("round__number", "order")
+        .values_list("round_id", "item_id", "order", "themes__n_rationales", "themes__themes")
+    )
     return ReportSource(
         study=Study.objects.filter(pk=study.pk).values(*STUDY_FIELDS).get(),
         dimensions=list(Dimension.objects.filter(study=study).order_by("order", "key").values(*DIMENSION_FIELDS)),
         items=items,
         item_dimensions=item_dimensions,
         rounds=rounds,
-        round_items=list(
-            RoundItem.objects.filter(round__study=study)
-            .order_by("round__number", "order")
-            .values_list("round_id", "item_id", "order")
-        ),
+        round_items=[row[:3] for row in round_items],
         statistics=statistics,
         panelists=list(Panelist.objects.filter(study=study).order_by("pseudonym").values(*PANELIST_FIELDS)),
         ballots=list(Ballot.objects.filter(round__study=study).values_list("round_id", "panelist_id", "status")),
@@ -145,6 +149,11 @@ def report_source(study: Study, *, with_ratings: bool = False) -> ReportSource:
             .order_by("round__number", "created_at", "id")
             .values(*SUGGESTION_FIELDS)
         ),
+        themes=[
+            {"round_id": r, "item_id": i, "n_rationales": n, "themes": themes}
+            for r, i, _, n, themes in round_items
+            if n is not None
+        ],
     )
 
 
