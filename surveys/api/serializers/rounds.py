@@ -32,7 +32,7 @@ class RoundStatisticSerializer(FiniteModelSerializer):
         model = RoundStatistic
         fields = [
             "n_invited", "n_submitted", "response_rate", "apmo", "kendall", "n_in", "n_out", "n_none", "is_stop_met",
-            "stop_reason", "computed_at",
+            "stop_reason", "influence", "attrition_bias", "computed_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -133,9 +133,30 @@ class RewordSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=16, required=False, allow_blank=True, help_text="The new item's code.")
 
 
+INTERVAL_SCHEMA = serializers.ListField(
+    child=serializers.FloatField(), min_length=2, max_length=2, allow_null=True,
+    help_text="[lo, hi], the 95% percentile bootstrap interval; null when not computed.",
+)  # fmt: skip
+
+
+def _interval(lo: float | None, hi: float | None) -> list[float] | None:
+    finite = lo is not None and hi is not None and all(v == v and abs(v) != float("inf") for v in (lo, hi))
+    return [lo, hi] if finite else None
+
+
 class ItemStatisticSerializer(FiniteModelSerializer):
     item = serializers.CharField(source="round_item.item.code", read_only=True)
     dimension = serializers.CharField(source="dimension.key", read_only=True)
+    median_ci = serializers.SerializerMethodField()
+    pct_agree_ci = serializers.SerializerMethodField()
+
+    @extend_schema_field(INTERVAL_SCHEMA)
+    def get_median_ci(self, stat: ItemStatistic) -> list[float] | None:
+        return _interval(stat.median_ci_lo, stat.median_ci_hi)
+
+    @extend_schema_field(INTERVAL_SCHEMA)
+    def get_pct_agree_ci(self, stat: ItemStatistic) -> list[float] | None:
+        return _interval(stat.pct_agree_ci_lo, stat.pct_agree_ci_hi)
 
     class Meta:
         model = ItemStatistic
@@ -143,6 +164,8 @@ class ItemStatisticSerializer(FiniteModelSerializer):
             "item", "dimension", "group", "n", "abstentions", "mean", "sd", "median", "q1", "q3", "iqr", "pct_agree",
             "pct_disagree", "distribution", "cv", "weighted_median", "median_band", "p30", "p70", "ipr", "iprcp",
             "ai", "ipras", "rand_disagreement", "verdict", "n_paired", "wilcoxon_p", "kappa_qw", "pct_unchanged",
-            "scheibe_pct_change", "delta_cv", "is_stable", "computed_at",
+            "scheibe_pct_change", "delta_cv", "is_stable", "median_ci", "pct_agree_ci", "verdict_confidence",
+            "direction", "has_consensus", "agreement_a", "bimodality", "kruskal_p", "epsilon_sq", "trend", "n_toward",
+            "n_away", "n_stayed", "herding_index", "computed_at",
         ]  # fmt: skip
         read_only_fields = fields
