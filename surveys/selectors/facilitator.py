@@ -22,6 +22,7 @@ from surveys.models import (
     Ballot,
     DeliveryLog,
     ItemStatistic,
+    ItemThemes,
     MessageTemplate,
     Panelist,
     Round,
@@ -151,9 +152,10 @@ def study_dashboard(study: Study) -> Dashboard:
     if statistics_round is not None:
         statistics = list(
             ItemStatistic.objects.filter(round=statistics_round, group="")
-            .select_related("round_item__item", "dimension")
+            .select_related("round_item__item", "round_item__themes", "dimension")
             .order_by("round_item__order", "dimension__order")
         )
+        _attach_themes(statistics)
     kinds = DeliveryLog.Kind
     rows = [
         RoundRow(
@@ -180,6 +182,21 @@ def study_dashboard(study: Study) -> Dashboard:
         n_suggestions=Suggestion.objects.filter(study=study, status=Suggestion.Status.NEW).count(),
         actions=_actions(current),
     )
+
+
+def _attach_themes(statistics: list[ItemStatistic]) -> None:
+    """Give each item's first row ``item_themes``: its argument themes (label, size, ...), largest first,
+    read with the rows (ItemThemes, select_related); the item's other rows get none, so it shows once."""
+    seen: set[int] = set()
+    for stat in statistics:
+        themes: list[dict[str, Any]] = []
+        if stat.round_item_id not in seen:
+            seen.add(stat.round_item_id)
+            try:
+                themes = list(stat.round_item.themes.themes)
+            except ItemThemes.DoesNotExist:
+                themes = []
+        setattr(stat, "item_themes", themes)  # noqa: B010  a display attribute, not a model field
 
 
 # --- the panel -------------------------------------------------------------------------------------
