@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from surveys.models import Ballot, ItemStatistic, Panelist, Rating, Round, RoundItem
+from surveys.models import Ballot, Dimension, ItemStatistic, ItemThemes, Panelist, Rating, Round, RoundItem
 from surveys.stats import is_shown
 
 from .ratings import lineage_roots
@@ -64,6 +64,46 @@ class PanelFeedback:
     cells: dict[tuple[int, int], Feedback] = field(default_factory=dict)  # (round item id, dimension id)
     rationales: dict[int, list[str]] = field(default_factory=dict)
     hidden_live: bool = False  # live mode, but too few answers so far
+    # The argument themes of the other side's reasons (SideTheme), by this round's round item id: only
+    # on items with a shown cell, and only themes with at least min_group_size reasons from that side.
+    themes: dict[int, list[SideTheme]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SideTheme:
+    """One theme of the reasons given by the side opposite the expert's previous rating (both sides
+    when that rating was neutral, "can't answer" or missing): its label and how many reasons."""
+
+    label: str
+    size: int
+    sides: tuple[str, ...]
+
+
+def _side(value: int | None, dimension: Dimension) -> str:
+    """The band of ``value`` on ``dimension``: agree, disagree or neutral (also for no rating)."""
+    if value is None:
+        return "neutral"
+    if dimension.agree_low <= value <= dimension.agree_high:
+        return "agree"
+    if dimension.disagree_low <= value <= dimension.disagree_high:
+        return "disagree"
+    return "neutral"
+
+
+def _other_side_themes(stat: ItemStatistic, own: int | None, minimum: int) -> list[SideTheme]:
+    """The themes of ``stat``'s round item (read with it) counted on the side(s) opposite ``own``;
+    a theme with fewer than ``minimum`` reasons from there is withheld (surveys.stats.is_shown)."""
+    try:
+        themes = stat.round_item.themes.themes
+    except ItemThemes.DoesNotExist:
+        return []
+    sides = {"agree": ("disagree",), "disagree": ("agree",)}.get(_side(own, stat.dimension), ("agree", "disagree"))
+    shown = []
+    for theme in themes:
+        size = sum(int((theme.get("by_side") or {}).get(side, 0)) for side in sides)
+        if bool(is_shown(size, min_group_size=minimum)):
+            shown.append(SideTheme(label=str(theme.get("label", "")), size=size, sides=sides))
+    return sorted(shown, key=lambda t: -t.size)
 
 
 def _lineage_ids(round_: Round, earlier: Round, current: dict[int, int]) -> dict[int, int]:
@@ -75,7 +115,7 @@ def _lineage_ids(round_: Round, earlier: Round, current: dict[int, int]) -> dict
 def _statistics(source: Round, source_ids: dict[int, int]) -> dict[int, list[ItemStatistic]]:
     rows = ItemStatistic.objects.filter(round=source, group="", round_item_id__in=set(source_ids.values()))
     by_round_item: dict[int, list[ItemStatistic]] = {}
-    for stat in rows.select_related("dimension").order_by("dimension__order"):
+    for stat in rows.select_related("dimension", "round_item__themes").order_by("dimension__order"):
         by_round_item.setdefault(stat.round_item_id, []).append(stat)
     return by_round_item
 
@@ -137,6 +177,8 @@ def panel_feedback(round_: Round, panelist: Panelist) -> PanelFeedback:
             )
             if shown:
                 shown_items.add(pk)
+                if pk not in result.themes and stat.dimension.is_consensus_dimension:  # the first such dimension
+                    result.themes[pk] = _other_side_themes(stat, own.get(cell), minimum)
     rationales = _others_rationales(source, panelist) if shown_items else {}
     result.rationales = {
         pk: rationales[src] for pk, src in source_ids.items() if pk in shown_items and src in rationales

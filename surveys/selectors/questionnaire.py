@@ -6,14 +6,14 @@ Built from :class:`.expert.QuestionnaireData` without further queries.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from surveys.answer_fields import CANT_ANSWER, field_name, open_field_name, rationale_field_name
 from surveys.answer_rules import is_outside_band, item_is_answered
 from surveys.models import Ballot, Dimension, Item, Rating, Round, RoundItem, Section
 
 from .expert import QuestionnaireData
-from .feedback import Feedback
+from .feedback import Feedback, SideTheme
 
 
 @dataclass
@@ -62,6 +62,7 @@ class ItemView:
     open_text: str
     open_error: str
     others: list[str]  # the other experts' rationales, anonymised
+    other_themes: list[SideTheme] = field(default_factory=list)  # the themes of the other side's reasons
 
     @property
     def is_answered(self) -> bool:
@@ -227,6 +228,7 @@ def questionnaire_view(
                 open_text=open_text,
                 open_error=errors.get(open_name, ""),
                 others=data.feedback.rationales.get(round_item.pk, []),
+                other_themes=data.feedback.themes.get(round_item.pk, []),
             )
         )
     return QuestionnaireView(data=data, sections=sections, errors=errors)
