@@ -140,8 +140,9 @@ INTERVAL_SCHEMA = serializers.ListField(
 
 
 def _interval(lo: float | None, hi: float | None) -> list[float] | None:
-    finite = lo is not None and hi is not None and all(v == v and abs(v) != float("inf") for v in (lo, hi))
-    return [lo, hi] if finite else None
+    if lo is None or hi is None or not all(v == v and abs(v) != float("inf") for v in (lo, hi)):
+        return None
+    return [lo, hi]
 
 
 class ItemStatisticSerializer(FiniteModelSerializer):
