@@ -136,6 +136,19 @@ def test_the_pdf_stylesheet_reaches_weasyprint_intact(two_rounds: TwoRounds, cap
     assert css_problems == []
 
 
+def test_the_standalone_html_carries_the_parts_stylesheet(two_rounds: TwoRounds) -> None:
+    """The downloaded HTML file is read away from the site: the reasons, movement and checklist
+    parts' rules (screen rules included) travel inside it, as the page links and the PDF inlines them."""
+    from django.contrib.staticfiles import finders
+
+    parts = Path(finders.find("surveys/report-parts.css")).read_text(encoding="utf-8")
+    html = render(report_data(two_rounds.study), "html").decode()
+    style = html[html.index("<style>") : html.index("</style>")]
+    assert parts.strip() in style
+    assert "@media screen and (max-width: 40rem)" in style  # the checklist's small-screen layout
+    assert 'class="report-part' in html  # the parts it styles are in the file
+
+
 def test_the_xlsx_opens_with_the_expected_sheets(two_rounds: TwoRounds) -> None:
     cells = _xlsx_cells(render(report_data(two_rounds.study, with_ratings=True), "xlsx"))
     assert tuple(cells) == SHEETS == (

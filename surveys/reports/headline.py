@@ -75,7 +75,19 @@ def headline_context(data: ReportData) -> dict[str, Any] | None:
         for layout in LAYOUTS
     ]
     table = [_group_table(rows, hidden, key, styles[key], rounds, data.suppressed_note) for key in ["", *names]]
-    return {**base, "finding": result, "charts": charts, "groups": table}
+    withheld = _withheld(hidden, data.suppressed_note)
+    return {**base, "finding": result, "charts": charts, "groups": table, "withheld": withheld}
+
+
+def _withheld(hidden: pd.DataFrame, note: str) -> list[str]:
+    """Per group withheld in some round, what the picture leaves out: "Alpha suppressed (fewer than 3
+    ratings) in round 1". The chart draws no point there, so the page says whose point is missing."""
+    out = []
+    for group, chosen in hidden.groupby("group", sort=True):
+        numbers = sorted(int(n) for n in set(chosen["round"]))
+        rounds = ", ".join(str(n) for n in numbers)
+        out.append(f"{group} {note} in round{'s' if len(numbers) > 1 else ''} {rounds}")
+    return out
 
 
 def _series(rows: pd.DataFrame, key: str, style: tuple[str, str, str], rounds: tuple[int, ...]) -> Series:

@@ -34,6 +34,7 @@ from .sections import latest_divergence, verdict_label
 __all__ = ["fmt_num", "fmt_p", "fmt_pct", "fmt_time", "render_report_html", "report_context"]
 
 REPORT_CSS = "surveys/report.css"
+PARTS_CSS = "surveys/report-parts.css"  # the page links it; the standalone file and the PDF inline it
 STABILITY_DETAIL_LIMIT = 15
 DIVERGENCE_LIMIT = 10
 PRINT_SCALE = 1.0  # pixels per CSS px of inlined charts: 960 px over A4's text width is ~135 dpi; WeasyPrint
@@ -206,9 +207,20 @@ def report_context(data: ReportData, *, chart_src: ChartSource | None = None) ->
 def _report_css() -> str:
     """The report's stylesheet: a static file for the web page (the CSP allows no inline style there),
     inlined in the standalone document, which must carry its own style."""
-    path = finders.find(REPORT_CSS)
+    return _static_css(REPORT_CSS)
+
+
+@functools.cache
+def _parts_css() -> str:
+    """The reasons, movement and checklist parts' stylesheet, whole (its screen rules too: the
+    standalone file is read in a browser; the PDF takes it up to its screen-only rules)."""
+    return _static_css(PARTS_CSS)
+
+
+def _static_css(name: str) -> str:
+    path = finders.find(name)
     if path is None:  # a packaging mistake, not user input
-        raise ImproperlyConfigured(f"static file {REPORT_CSS} is missing")
+        raise ImproperlyConfigured(f"static file {name} is missing")
     # Our own file, not user input: marked safe so that autoescaping does not turn its quotes
     # (font names, `content: "page "`) into &quot; inside <style>, which breaks those rules.
     return mark_safe(Path(path).read_text(encoding="utf-8"))  # noqa: S308
@@ -225,6 +237,7 @@ def inline_charts(data: ReportData) -> ChartSource:
 
 def render_report_html(data: ReportData, *, charts: bool = True) -> str:
     """The standalone printable document (``print.html``) that the PDF is made from; its charts are
-    inlined, so the file stands alone."""
-    context = {**report_context(data, chart_src=inline_charts(data) if charts else None), "report_css": _report_css()}
+    inlined, and so are both stylesheets (the report's and its parts'), so the file stands alone."""
+    css = mark_safe(f"{_report_css()}\n{_parts_css()}")  # noqa: S308 - our own static files
+    context = {**report_context(data, chart_src=inline_charts(data) if charts else None), "report_css": css}
     return render_to_string("surveys/reports/print.html", context)
