@@ -92,7 +92,7 @@ def test_a_key_like_no_known_one_lists_the_known_keys() -> None:
     text = _file(lambda d: d["settings"].update(zzz=1))
     assert _errors_of(text) == [
         "bad.yaml: settings.zzz: is not a key of settings; the known keys are "
-        "min_group_size, outside_iqr_reason, expertise_weighting, time_zone"
+        "min_group_size, outside_iqr_reason, expertise_weighting, time_zone, bootstrap_resamples"
     ]
 
 

@@ -8,7 +8,7 @@ from .messages import MessageTemplate
 from .panel import Panelist
 from .records import AuditEvent, DeliveryLog, ReportJob, Suggestion
 from .rounds import Round, RoundItem
-from .statistics import ItemStatistic, RoundStatistic
+from .statistics import ItemStatistic, ItemThemes, RoundStatistic
 from .study import Dimension, Item, Section, Study
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "Dimension",
     "Item",
     "ItemStatistic",
+    "ItemThemes",
     "MessageTemplate",
     "Panelist",
     "Rating",

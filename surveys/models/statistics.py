@@ -61,6 +61,26 @@ class ItemStatistic(models.Model):
     scheibe_pct_change = models.FloatField(null=True)
     delta_cv = models.FloatField(null=True)
     is_stable = models.BooleanField(null=True)
+    # Beyond consensus (surveys.stats.beyond): uncertainty, the two axes and dissent on every row shown;
+    # verdict_confidence and has_consensus only on dimensions that give a verdict.
+    median_ci_lo = models.FloatField(null=True)
+    median_ci_hi = models.FloatField(null=True)
+    pct_agree_ci_lo = models.FloatField(null=True)
+    pct_agree_ci_hi = models.FloatField(null=True)
+    verdict_confidence = models.FloatField(null=True)
+    direction = models.CharField(max_length=8, blank=True)
+    has_consensus = models.BooleanField(null=True)
+    agreement_a = models.FloatField(null=True)
+    bimodality = models.FloatField(null=True)
+    # Whole panel only (null on group rows): differences between the groups shown, the trend across
+    # rounds, and herding toward the previous round's median (null in round 1 or for a new item).
+    kruskal_p = models.FloatField(null=True)
+    epsilon_sq = models.FloatField(null=True)
+    trend = models.CharField(max_length=20, blank=True)
+    n_toward = models.PositiveIntegerField(null=True)
+    n_away = models.PositiveIntegerField(null=True)
+    n_stayed = models.PositiveIntegerField(null=True)
+    herding_index = models.FloatField(null=True)
     computed_at = models.DateTimeField()
 
     #: The stability figures stored above, in report order: the one list the aggregation writes and
@@ -74,6 +94,12 @@ class ItemStatistic(models.Model):
         "delta_cv",
         "is_stable",
     )
+    #: The beyond-consensus figures stored above (surveys.stats.BEYOND_COLUMNS), in report order.
+    BEYOND_COLUMNS: ClassVar[tuple[str, ...]] = (
+        "median_ci_lo", "median_ci_hi", "pct_agree_ci_lo", "pct_agree_ci_hi", "verdict_confidence",
+        "direction", "has_consensus", "agreement_a", "bimodality", "kruskal_p", "epsilon_sq", "trend",
+        "n_toward", "n_away", "n_stayed", "herding_index",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["round", "round_item__order", "dimension__order", "group"]
@@ -88,6 +114,13 @@ class ItemStatistic(models.Model):
                 name="item_statistic_pct_disagree_share",
             ),
             models.CheckConstraint(condition=Q(verdict__in=ItemVerdict.values), name="item_statistic_verdict_valid"),
+            models.CheckConstraint(
+                condition=Q(verdict_confidence__isnull=True) | Q(verdict_confidence__gte=0, verdict_confidence__lte=1),
+                name="item_statistic_verdict_confidence_share",
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=["agree", "neutral", "disagree", ""]), name="item_statistic_direction_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -107,6 +140,12 @@ class RoundStatistic(models.Model):
     n_none = models.PositiveIntegerField(default=0)
     is_stop_met = models.BooleanField(default=False)
     stop_reason = models.CharField(max_length=300, blank=True)
+    # Herding pooled over the round's consensus dimensions (surveys.stats.influence_summary): n_items, the
+    # counts, herding_index and share_moved_inside; null in round 1.
+    influence = models.JSONField(null=True)
+    # Did those who left after the previous round rate differently? (surveys.stats.AttritionBias.to_json,
+    # with per item x dimension "items"); null in round 1 and for live feedback.
+    attrition_bias = models.JSONField(null=True)
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -119,3 +158,24 @@ class RoundStatistic(models.Model):
 
     def __str__(self) -> str:
         return f"statistics of {self.round}"
+
+
+class ItemThemes(models.Model):
+    """The argument themes of one round item's rationales in one round (surveys.stats.argument_themes).
+
+    Themes belong to an item and round, not to a dimension or group, so they are one row per round
+    item rather than columns of ItemStatistic; replaced with the round's statistics in one transaction.
+    ``themes`` is a list, largest first, of ``{"label", "terms", "size", "by_side", "example"}``.
+    """
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="item_themes")
+    round_item = models.OneToOneField(RoundItem, on_delete=models.CASCADE, related_name="themes")
+    n_rationales = models.PositiveIntegerField()
+    themes = models.JSONField(default=list)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["round", "round_item__order"]
+
+    def __str__(self) -> str:
+        return f"themes of {self.round_item}"

@@ -50,6 +50,9 @@ class Study(models.Model):
         default=False, help_text="Also compute medians weighted by self-rated expertise (never the default)."
     )
     is_report_public = models.BooleanField(default=False)
+    bootstrap_resamples = models.PositiveIntegerField(
+        default=2000, help_text="Bootstrap resamples (B) behind each verdict's confidence; 100 to 100,000."
+    )
     time_zone = models.CharField(
         max_length=64, default="UTC", help_text="IANA zone in which deadlines are shown to experts and staff."
     )
@@ -61,6 +64,10 @@ class Study(models.Model):
         ordering = ["title"]
         constraints = [
             models.CheckConstraint(condition=Q(min_group_size__gte=2), name="study_min_group_size_gte_2"),
+            models.CheckConstraint(
+                condition=Q(bootstrap_resamples__gte=100, bootstrap_resamples__lte=100_000),
+                name="study_bootstrap_resamples_range",
+            ),
             models.CheckConstraint(condition=Q(status__in=StudyStatus.values), name="study_status_valid"),
             models.CheckConstraint(
                 condition=Q(outside_iqr_reason__in=StudyOutsideIqrReason.values), name="study_outside_iqr_reason_valid"

@@ -111,6 +111,7 @@ def study_to_spec(study: Study) -> StudySpec:
         outside_iqr_reason=study.outside_iqr_reason,
         expertise_weighting=study.has_expertise_weighting,
         time_zone=study.time_zone,
+        bootstrap_resamples=study.bootstrap_resamples,
         consensus_rule=study.consensus_rule,
         stopping_rule=study.stopping_rule,
         dimensions=dimensions,
@@ -152,6 +153,7 @@ def study_import(
     study.outside_iqr_reason = spec.outside_iqr_reason
     study.has_expertise_weighting = spec.expertise_weighting
     study.time_zone = spec.time_zone
+    study.bootstrap_resamples = spec.bootstrap_resamples
     study.consensus_rule = spec.consensus_rule
     study.stopping_rule = spec.stopping_rule
     study.save()

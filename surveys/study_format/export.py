@@ -35,6 +35,7 @@ def spec_to_data(spec: StudySpec) -> dict[str, Any]:
             "outside_iqr_reason": spec.outside_iqr_reason,
             "expertise_weighting": spec.expertise_weighting,
             "time_zone": spec.time_zone,
+            "bootstrap_resamples": spec.bootstrap_resamples,
         },
         "consensus_rule": spec.consensus_rule,
         "stopping_rule": spec.stopping_rule,

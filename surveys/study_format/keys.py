@@ -16,7 +16,8 @@ TOP_KEYS = (
     "dimensions", "sections", "items",
 )  # fmt: skip
 SOURCE_KEYS = ("citation", "references")
-SETTINGS_KEYS = ("min_group_size", "outside_iqr_reason", "expertise_weighting", "time_zone")
+SETTINGS_KEYS = ("min_group_size", "outside_iqr_reason", "expertise_weighting", "time_zone", "bootstrap_resamples")
+BOOTSTRAP_RESAMPLES = (100, 100_000, 2000)  # the least, the most and the default B
 DIMENSION_KEYS = ("key", "label", "question", "scale", "agree", "disagree", "consensus")
 SCALE_KEYS = ("min", "max", "labels")
 SECTION_KEYS = ("key", "title")

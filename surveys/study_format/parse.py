@@ -54,6 +54,7 @@ def parse_study_data(document: Any, filename: str) -> StudySpec:
         outside_iqr_reason=settings.outside_iqr_reason,
         expertise_weighting=settings.expertise_weighting,
         time_zone=settings.time_zone,
+        bootstrap_resamples=settings.bootstrap_resamples,
         consensus_rule=consensus_rule,
         stopping_rule=stopping_rule,
         dimensions=tuple(dimensions),

@@ -53,3 +53,4 @@ class StudySpec:
     dimensions: tuple[DimensionSpec, ...]
     sections: tuple[SectionSpec, ...]
     items: tuple[ItemSpec, ...] = field(default_factory=tuple)
+    bootstrap_resamples: int = 2000

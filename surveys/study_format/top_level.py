@@ -14,7 +14,7 @@ from surveys.stats import RuleError, parse_consensus_rule, parse_stopping_rule
 from surveys.study_yaml import short
 
 from .checker import Checker, Fields
-from .keys import DEFAULT_TIME_ZONE, FORMAT, IQR_REASON, SETTINGS_KEYS, SLUG_RE, SOURCE_KEYS
+from .keys import BOOTSTRAP_RESAMPLES, DEFAULT_TIME_ZONE, FORMAT, IQR_REASON, SETTINGS_KEYS, SLUG_RE, SOURCE_KEYS
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class Settings:
     outside_iqr_reason: str
     expertise_weighting: bool
     time_zone: str
+    bootstrap_resamples: int = BOOTSTRAP_RESAMPLES[2]
 
 
 def read_slug(check: Checker, data: Mapping[str, Any]) -> str:
@@ -65,6 +66,10 @@ def read_settings(check: Checker, data: Mapping[str, Any]) -> Settings:
     weighting = raw.get("expertise_weighting", False)
     if not isinstance(weighting, bool):
         check.fail("settings.expertise_weighting", f"must be true or false, not {short(weighting)}")
+    least, most, default = BOOTSTRAP_RESAMPLES
+    resamples = check.integer(raw.get("bootstrap_resamples", default), "settings.bootstrap_resamples")
+    if resamples is not None and not least <= resamples <= most:
+        check.fail("settings.bootstrap_resamples", f"must be from {least} to {most:,}, not {resamples}")
     return Settings(
         citation=str(source.get("citation") or "").strip(),
         references=tuple(str(r).strip() for r in references),
@@ -72,6 +77,7 @@ def read_settings(check: Checker, data: Mapping[str, Any]) -> Settings:
         outside_iqr_reason=str(reason),
         expertise_weighting=weighting is True,
         time_zone=read_time_zone(check, raw.get("time_zone", DEFAULT_TIME_ZONE)),
+        bootstrap_resamples=resamples or default,
     )
 
 

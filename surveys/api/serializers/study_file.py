@@ -142,6 +142,9 @@ class SettingsSerializer(FileMapping):
     outside_iqr_reason = serializers.ChoiceField(choices=Study.OutsideIqrReason.choices, required=False)
     expertise_weighting = serializers.BooleanField(required=False)
     time_zone = serializers.CharField(max_length=64, required=False, help_text="An IANA zone name, e.g. Europe/Berlin.")
+    bootstrap_resamples = serializers.IntegerField(
+        min_value=0, required=False, help_text="Bootstrap resamples behind each verdict's confidence (100 to 100,000)."
+    )
 
 
 class StudyFileSerializer(FileMapping):
