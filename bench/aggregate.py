@@ -2,6 +2,9 @@
 
 Prints JSON with, measured in the same run:
 - ``stats_core_s``: the pure statistics core (surveys.stats: descriptives, RAND/UCLA, verdicts) on the frame;
+- ``beyond_core_s``: :func:`surveys.stats.beyond_consensus` alone on the same frame (bootstrap intervals and
+  verdict confidence at the study's B, the two axes, dissent, Kruskal-Wallis, trend), which
+  ``round_aggregate`` runs and stores too;
 - ``pandas_baseline_s``: a bare pandas groupby-quantile (item × dimension) over the same frame, and the
   ratio to it; ``pandas_baseline_with_groups_s`` also groups by panelist group, as the core does;
 - ``end_to_end_s``: ``round_aggregate`` (one query, the core, replacing the statistics) per database;
@@ -16,7 +19,7 @@ fresh process (``resource.getrusage``, frames included), medians of ``--repeat``
 
 Usage: ``python bench/aggregate.py [--panelists 1000] [--items 100] [--repeat 3] [--stability-size]``. PostgreSQL is
 measured too when ``BENCH_DATABASE_URL`` (or ``DATABASE_URL``) points at it; a scratch database
-``delphi_bench`` is created and dropped there. Medians of ``--repeat`` runs (at least 15 for the
+named after it with ``_bench`` appended is created and dropped there. Medians of ``--repeat`` runs (at least 15 for the
 millisecond-scale core and baselines).
 """
 
@@ -169,7 +172,7 @@ def run_one(args: argparse.Namespace) -> dict:
     from surveys.models import Round
     from surveys.selectors.ratings import round_ratings_frame, study_scales
     from surveys.services.aggregation import round_aggregate
-    from surveys.stats import consensus_verdicts, item_statistics, parse_consensus_rule
+    from surveys.stats import beyond_consensus, consensus_verdicts, item_statistics, parse_consensus_rule
 
     start = time.perf_counter()
     round_ = _build(args.panelists, args.items)
@@ -181,6 +184,12 @@ def run_one(args: argparse.Namespace) -> dict:
     def core() -> None:
         stats = item_statistics(frame, scales, min_group_size=3)
         consensus_verdicts(stats, rule, scales)
+
+    beyond_stats = item_statistics(frame, scales, min_group_size=3)
+    beyond_stats["verdict"] = consensus_verdicts(beyond_stats, rule, scales)
+
+    def beyond() -> None:  # the beyond-consensus figures alone (round 1: no herding, attrition or trend yet)
+        beyond_consensus(beyond_stats, rule, scales, study="bench", round_number=1, current=frame)
 
     def baseline() -> None:
         frame.groupby(["item", "dimension"], observed=True)["value"].quantile([0.25, 0.5, 0.75])
@@ -199,6 +208,7 @@ def run_one(args: argparse.Namespace) -> dict:
         "ratings": len(frame),
         "build_s": round(build_s, 2),
         "stats_core_s": _median_time(core, micro_repeat),
+        "beyond_core_s": _median_time(beyond, args.repeat),
         "pandas_baseline_s": _median_time(baseline, micro_repeat),
         "pandas_baseline_with_groups_s": _median_time(baseline_with_groups, micro_repeat),
         "end_to_end_s": _median_time(end_to_end, args.repeat),
@@ -215,7 +225,7 @@ def run_one(args: argparse.Namespace) -> dict:
     )
     result["naive_item_loop_vs_end_to_end"] = round(result["naive_item_loop_s"] / result["end_to_end_s"], 1)
     result["per_cell_query_loop_vs_end_to_end"] = round(result["per_cell_query_loop_s"] / result["end_to_end_s"], 1)
-    timings = ("stats_core_s", "pandas_baseline_s", "pandas_baseline_with_groups_s", "end_to_end_s",
+    timings = ("stats_core_s", "beyond_core_s", "pandas_baseline_s", "pandas_baseline_with_groups_s", "end_to_end_s",
                "naive_item_loop_s", "per_cell_query_loop_s")  # fmt: skip
     for key in timings:
         result[key] = round(result[key], 4)
@@ -324,12 +334,14 @@ def main() -> None:
         envs = [{**base_env, "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3", "DELPHI_DATA_DIR": tmp}]
         pg = _postgres_url()
         if pg:
-            admin_url, _, _ = pg.rpartition("/")
-            envs.append({**base_env, "DATABASE_URL": f"{admin_url}/delphi_bench", "DELPHI_DATA_DIR": tmp})
+            admin_url, _, name = pg.rpartition("/")
+            scratch = f"{name.split('?')[0] or 'delphi'}_bench"  # per engineer's database: runs never collide
+            envs.append({**base_env, "DATABASE_URL": f"{admin_url}/{scratch}", "DELPHI_DATA_DIR": tmp})
         for env in envs:
             is_pg = env["DATABASE_URL"].startswith("postgres")
+            scratch = env["DATABASE_URL"].rsplit("/", 1)[1]
             if is_pg:
-                _psql(env["DATABASE_URL"], "DROP DATABASE IF EXISTS delphi_bench", "CREATE DATABASE delphi_bench")
+                _psql(env["DATABASE_URL"], f"DROP DATABASE IF EXISTS {scratch}", f"CREATE DATABASE {scratch}")
             argv = [sys.executable, __file__, "--child", "--panelists", str(args.panelists),
                     "--items", str(args.items), "--repeat", str(args.repeat)]  # fmt: skip
             done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False, cwd=ROOT)
@@ -337,7 +349,7 @@ def main() -> None:
                 sys.exit(f"benchmark failed on {env['DATABASE_URL']}:\n{done.stderr}")
             runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
             if is_pg:
-                _psql(env["DATABASE_URL"], "DROP DATABASE IF EXISTS delphi_bench")
+                _psql(env["DATABASE_URL"], f"DROP DATABASE IF EXISTS {scratch}")
     report = {"panelists": args.panelists, "items": args.items, "dimensions": 2, "repeat": args.repeat, "runs": runs}
     if not _postgres_url():
         report["note"] = "PostgreSQL not measured: set BENCH_DATABASE_URL=postgres://..."

@@ -16,12 +16,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from surveys.errors import DomainError
-from surveys.models import ItemStatistic, Round, RoundStatistic
-from surveys.selectors.ratings import round_items_by_root, round_participation, round_ratings_frame, study_scales
+from surveys.models import Ballot, ItemStatistic, ItemThemes, Rating, Round, RoundItem, RoundStatistic
+from surveys.selectors.ratings import (
+    lineage_roots,
+    round_items_by_root,
+    round_participation,
+    round_ratings_frame,
+    study_scales,
+)
 from surveys.services.audit import audit_record
 from surveys.services.feedback_bands import reason_bands_refresh_after
 from surveys.stats import (
+    HISTORY_COLUMNS,
+    BeyondConsensus,
     apmo,
+    beyond_consensus,
     consensus_verdicts,
     evaluate_stopping,
     item_statistics,
@@ -36,6 +45,8 @@ STAT_FIELDS = (
     "cv", "weighted_median", "median_band", "p30", "p70", "ipr", "iprcp", "ai", "ipras", "rand_disagreement",
 )  # fmt: skip
 STABILITY_FIELDS = ItemStatistic.STABILITY_COLUMNS  # the stability figures an ItemStatistic stores
+BEYOND_FIELDS = ItemStatistic.BEYOND_COLUMNS  # uncertainty, two axes, dissent, trend, herding
+TEXT_FIELDS = ("direction", "trend")  # blank, never null, when there is no figure
 
 
 def _clean(value: Any) -> Any:
@@ -84,8 +95,9 @@ def round_aggregate(*, round: Round, live: bool = False) -> RoundStatistic:
 
     previous = _previous_round(round_)
     stable = pd.DataFrame()
-    if previous is not None:
-        stable = stability(round_ratings_frame(previous), frame, scales).set_index(["item", "dimension"])
+    previous_frame = round_ratings_frame(previous) if previous is not None else None
+    if previous_frame is not None:
+        stable = stability(previous_frame, frame, scales).set_index(["item", "dimension"])
     whole = stats[(stats["group"] == "") & stats["dimension"].isin(decisive)]
     stable_flags = None
     if previous is not None and len(whole):
@@ -103,7 +115,64 @@ def round_aggregate(*, round: Round, live: bool = False) -> RoundStatistic:
         kendall[key] = {f: _clean(getattr(w, f)) for f in ("w", "chi2", "df", "p_value", "m", "n")}
     turnout = round_participation(round_)  # submitted ⊆ invited: the response rate stays in [0, 1]
     invited, submitted = turnout.n_invited, turnout.n_submitted
-    return _store(round_, stats, stable, kendall, apmo(stats), invited, submitted, decision, live=live)
+    beyond = beyond_consensus(
+        stats, rule, scales, study=study.slug, round_number=round_.number, current=frame, previous=previous_frame,
+        stable=stable.reset_index() if len(stable) else None, history=_history(round_),
+        submitted=None if live else _submitted(round_), rationales=_rationales(round_), verdict_dimensions=decisive,
+        n_resamples=study.bootstrap_resamples,
+    )  # fmt: skip
+    stats = stats.join(beyond.cells)
+    return _store(round_, stats, stable, kendall, apmo(stats), invited, submitted, decision, beyond, live=live)
+
+
+def _history(round_: Round) -> pd.DataFrame:
+    """The stored statistics of the study's earlier aggregated rounds, items by lineage root (for the trend)."""
+    roots = lineage_roots(round_.study)
+    rows = ItemStatistic.objects.filter(
+        round__study_id=round_.study_id, round__number__lt=round_.number, round__status=Round.Status.AGGREGATED
+    ).values_list("round__number", "round_item__item_id", "dimension__key", *HISTORY_COLUMNS[3:])
+    history = pd.DataFrame(list(rows), columns=HISTORY_COLUMNS)
+    history["item"] = history["item"].map(roots)
+    return history
+
+
+def _submitted(round_: Round) -> set[int]:
+    """The panelists who submitted the round (those of the previous round who did not, left)."""
+    return set(
+        Ballot.objects.filter(round=round_, status=Ballot.Status.SUBMITTED).values_list("panelist_id", flat=True)
+    )
+
+
+def _rationales(round_: Round) -> pd.DataFrame:
+    """Every written rationale of the round's submitted ballots: panelist, item (lineage root), dimension, value."""
+    roots = lineage_roots(round_.study)
+    rows = (
+        Rating.objects.filter(ballot__round=round_, ballot__status=Ballot.Status.SUBMITTED)
+        .exclude(rationale="")
+        .values_list("ballot__panelist_id", "round_item__item_id", "dimension__key", "value", "rationale")
+    )
+    frame = pd.DataFrame(list(rows), columns=["panelist", "item", "dimension", "value", "rationale"])
+    frame["item"] = frame["item"].map(roots)
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
+    return frame
+
+
+def _attrition_json(round_: Round, beyond: BeyondConsensus) -> dict | None:
+    """The round's attrition_bias, with its per item × dimension tests named by the previous round's item codes."""
+    if beyond.attrition is None:
+        return None
+    roots = lineage_roots(round_.study)
+    codes = {
+        roots[pk]: code
+        for pk, code in RoundItem.objects.filter(
+            round__study_id=round_.study_id, round__number=round_.number - 1
+        ).values_list("item_id", "item__code")
+    }
+    items = [
+        {**{k: _clean(v) for k, v in row.items() if k != "item"}, "item": codes.get(row["item"], str(row["item"]))}
+        for row in beyond.attrition.items.to_dict("records")
+    ]
+    return {**beyond.attrition.to_json(), "items": items}
 
 
 def _empty_rows(round_: Round, present: set[tuple[int, int]], now: Any) -> list[ItemStatistic]:
@@ -138,6 +207,7 @@ def _store(
     invited: int,
     submitted: int,
     decision: Any,
+    beyond: BeyondConsensus,
     *,
     live: bool,
 ) -> RoundStatistic:
@@ -146,11 +216,15 @@ def _store(
     by_root = round_items_by_root(round_)
     dimensions = {d.key: d for d in round_.study.dimensions.all()}
     rows = []
-    for record in stats.to_dict("records"):
+    beyond_fields = stats[list(BEYOND_FIELDS)].astype(object)  # NaN → None for the whole block at once
+    beyond_fields = beyond_fields.where(beyond_fields.notna(), None).to_dict("records")
+    for record, figures in zip(stats.to_dict("records"), beyond_fields, strict=True):
         round_item = by_root[int(record["item"])]
         fields = {f: _clean(record.get(f)) for f in STAT_FIELDS}
         fields["rand_disagreement"] = bool(fields["rand_disagreement"])
         fields["median_band"] = fields["median_band"] or ""
+        fields.update(figures)
+        fields.update({f: fields[f] or "" for f in TEXT_FIELDS})
         if record["group"] == "" and len(stable):
             extra = (
                 stable.loc[(record["item"], record["dimension"])]
@@ -173,6 +247,7 @@ def _store(
     rows += _empty_rows(round_, {(r.round_item_id, r.dimension_id) for r in rows if r.group == ""}, now)
     ItemStatistic.objects.filter(round=round_).delete()
     ItemStatistic.objects.bulk_create(rows, batch_size=1000)
+    _store_themes(round_, by_root, beyond, now)
     if settings.DELPHI_FAULT_AGGREGATE_SLEEP_S:  # fault injection for tests/test_worker_faults.py only
         time.sleep(settings.DELPHI_FAULT_AGGREGATE_SLEEP_S)  # the new rows written, not yet committed
     decisive = {key for key, d in dimensions.items() if d.is_consensus_dimension}
@@ -186,6 +261,7 @@ def _store(
             "apmo": _clean(apmo_value), "kendall": kendall,
             "n_in": int(counts.get("in", 0)), "n_out": int(counts.get("out", 0)), "n_none": int(counts.get("none", 0)),
             "is_stop_met": bool(decision.is_met), "stop_reason": decision.reason, "computed_at": now,
+            "influence": beyond.influence, "attrition_bias": _attrition_json(round_, beyond),
         },
     )  # fmt: skip
     if not live:
@@ -195,3 +271,23 @@ def _store(
         reason_bands_refresh_after(round_)  # a later open round's feedback bands may come from these statistics
         audit_record(study=round_.study, action="round.aggregated", round=round_, items=len(by_root), rows=len(rows))
     return summary
+
+
+def _store_themes(round_: Round, by_root: dict, beyond: BeyondConsensus, now: Any) -> None:
+    """Replace the round's argument themes: one ItemThemes row per round item with rationales."""
+    ItemThemes.objects.filter(round=round_).delete()
+    rows = []
+    for root, themes in beyond.themes.groupby("item", sort=True):
+        if int(root) in by_root:
+            listed = themes[["label", "terms", "size", "by_side", "example"]].to_dict("records")
+            listed = [{**theme, "size": int(theme["size"])} for theme in listed]
+            rows.append(
+                ItemThemes(
+                    round=round_,
+                    round_item=by_root[int(root)],
+                    n_rationales=sum(t["size"] for t in listed),
+                    themes=listed,
+                    computed_at=now,
+                )
+            )
+    ItemThemes.objects.bulk_create(rows)

@@ -10,14 +10,17 @@ Modules: :mod:`.frame` (the ratings frame and its validation), :mod:`.scale`, :m
 :mod:`.rand_ucla`, :mod:`.weighted`, :mod:`.kendall`, :mod:`.stability`, :mod:`.apmo`,
 :mod:`.consensus_rule` and :mod:`.consensus` (rules and verdicts), :mod:`.stopping`, :mod:`.summary`,
 :mod:`.influence` (herding), :mod:`.attrition` (attrition bias), :mod:`.themes` (argument themes),
-:mod:`.uncertainty` and :mod:`.resampling` (bootstrap intervals, verdict confidence), :mod:`.direction`
-(direction and consensus on two axes), :mod:`.dissent` (agreement A, bimodality, Kruskal–Wallis), :mod:`.trend`.
+:mod:`.uncertainty`, :mod:`.resampling` and :mod:`.exact_shares` (bootstrap intervals, verdict confidence),
+:mod:`.direction` (direction and consensus on two axes), :mod:`.dissent` (agreement A, bimodality,
+Kruskal–Wallis), :mod:`.trend`, :mod:`.beyond` (all of the above for one round, as the aggregation
+stores them).
 """
 
 from __future__ import annotations
 
 from .apmo import apmo
 from .attrition import ATTRITION_COLUMNS, AttritionBias, attrition_bias
+from .beyond import BEYOND_COLUMNS, HISTORY_COLUMNS, BeyondConsensus, beyond_consensus
 from .consensus import consensus_verdicts, item_decision
 from .consensus_rule import ConsensusRule, Criterion, parse_consensus_rule, rule_to_data
 from .descriptive import STATISTIC_COLUMNS, is_shown, item_statistics
@@ -47,9 +50,11 @@ from .weighted import WEIGHTED_FIGURES, weighted_median
 
 __all__ = [
     "ATTRITION_COLUMNS",
+    "BEYOND_COLUMNS",
     "DIRECTIONS",
     "DISSENT_COLUMNS",
     "GROUP_DIFFERENCE_COLUMNS",
+    "HISTORY_COLUMNS",
     "INFLUENCE_COLUMNS",
     "SIDES",
     "STABILITY_TABLE_COLUMNS",
@@ -61,6 +66,7 @@ __all__ = [
     "UNCERTAINTY_COLUMNS",
     "WEIGHTED_FIGURES",
     "AttritionBias",
+    "BeyondConsensus",
     "ConsensusRule",
     "Criterion",
     "KendallW",
@@ -75,6 +81,7 @@ __all__ = [
     "apmo",
     "argument_themes",
     "attrition_bias",
+    "beyond_consensus",
     "bimodality",
     "bootstrap_seed",
     "bootstrap_uncertainty",

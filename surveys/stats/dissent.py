@@ -134,15 +134,52 @@ def group_differences(stats: pd.DataFrame, scales: Mapping[str, Scale]) -> pd.Da
 
     ``stats`` is a statistics table from ``item_statistics`` with ``by_group=True``: its group rows
     (``group != ""``) are exactly the groups shown for that item and dimension, so a suppressed
-    group never enters the test. Rows follow the whole-panel rows' order.
+    group never enters the test. Rows follow the whole-panel rows' order. Every item × dimension of
+    a dimension at once: the same figures as :func:`kruskal_from_counts` on each.
     """
-    records = []
+    parts = []
     for scale, rows in dimension_rows(stats, scales):
         block = stats[rows]
-        counts = distribution_counts(block, scale)
+        cell, keys = pd.factorize(pd.MultiIndex.from_arrays([block["item"], block["dimension"]]))
         is_group = (block["group"] != "").to_numpy()
-        for (item, dimension), positions in block.groupby(["item", "dimension"], sort=False).indices.items():
-            chosen = positions[is_group[positions]]
-            h, p, epsilon = kruskal_from_counts(counts[chosen])
-            records.append((item, dimension, len(chosen), h, p, epsilon))
-    return pd.DataFrame(records, columns=GROUP_DIFFERENCE_COLUMNS)
+        counts = distribution_counts(block, scale)[is_group].astype(float)
+        cell = cell[is_group]
+        h, p, epsilon, n_groups = _kruskal_by_cell(counts, cell, len(keys))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "item": keys.get_level_values(0),
+                    "dimension": keys.get_level_values(1),
+                    "n_groups": n_groups,
+                    "kruskal_h": h,
+                    "kruskal_p": p,
+                    "epsilon_sq": epsilon,
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame({column: [] for column in GROUP_DIFFERENCE_COLUMNS})
+    return pd.concat(parts, ignore_index=True)[GROUP_DIFFERENCE_COLUMNS]
+
+
+def _kruskal_by_cell(
+    counts: np.ndarray, cell: np.ndarray, n_cells: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`kruskal_from_counts` of each cell's group rows (``counts`` rows tagged by ``cell``)."""
+    sizes = counts.sum(axis=1)
+    rated = sizes > 0
+    counts, cell, sizes = counts[rated], cell[rated], sizes[rated]
+    pooled = np.zeros((n_cells, counts.shape[1]))
+    np.add.at(pooled, cell, counts)
+    total = pooled.sum(axis=1)
+    n_groups = np.bincount(cell, minlength=n_cells)
+    midrank = np.cumsum(pooled, axis=1) - (pooled - 1) / 2
+    rank_sums = (counts * midrank[cell]).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = np.bincount(cell, weights=rank_sums**2 / sizes, minlength=n_cells)
+        h = 12 / (total * (total + 1)) * spread - 3 * (total + 1)
+        h /= 1 - (pooled**3 - pooled).sum(axis=1) / (total**3 - total)
+        p = scipy_stats.chi2.sf(h, n_groups - 1)
+        epsilon = h / ((total**2 - 1) / (total + 1))
+    testable = (n_groups >= 2) & ((pooled > 0).sum(axis=1) >= 2)
+    return (np.where(testable, h, np.nan), np.where(testable, p, np.nan), np.where(testable, epsilon, np.nan), n_groups)

@@ -8,13 +8,13 @@ resamples keeping the observed verdict tends, as B grows, to
     P(verdict = observed) = Σₐ P(A = a) · Σⱼ [verdict(a, dⱼ) = observed] · P(cⱼ ≤ D < cⱼ₊₁ | A = a)
 
 the ideal bootstrap (B = ∞; Efron & Tibshirani 1993, ch. 6), computed here with no random draw.
-The ``cⱼ`` are the disagree counts at which the share ``d/n`` crosses one of the rule's thresholds
-(every share the rule compares with, computed with the same float division as
+The ``cⱼ`` are the disagree counts at which the share ``d/n`` crosses one of the values the rule
+compares the disagree share with (computed with the same float division as
 :func:`~surveys.stats.counts.share_in`), so between two cuts the verdict cannot change with ``d``;
 ``verdict(a, dⱼ)`` is the rule's own preset test evaluated at ``dⱼ = cⱼ``.
 
-``A`` is summed over ``n·p_a ± t`` with ``t = 10·sd + 25`` (Bernstein's inequality,
-``P(|A − n·p_a| ≥ t) ≤ 2·exp(−t² / (2(sd² + t/3)))``, bounds the mass left out by 1e-16), and
+``A`` is summed over ``n·p_a ± t`` with ``t = 8·sd + 20`` (Bernstein's inequality,
+``P(|A − n·p_a| ≥ t) ≤ 2·exp(−t² / (2(sd² + t/3)))``, bounds the mass left out by 2e-13), and
 terms below 1e-20 are dropped.
 The conditional cdf ``G(x; m) = P(Bin(m, q) ≤ x)`` is computed once per row and cut at the
 smallest ``m`` and carried up by ``G(x; m + 1) = G(x; m) − q·P(Bin(m, q) = x)``, the point
@@ -33,7 +33,8 @@ from .consensus import PRESET_TESTS
 from .consensus_rule import PRESET_PARAMETERS, ConsensusRule
 from .scale import Scale
 
-SPREAD, MARGIN = 10, 25  # A is summed over its mean ± (10 sd + 25)
+SPREAD, MARGIN = 8, 20  # A is summed over its mean ± (8 sd + 20)
+CHUNK_ROWS = 64
 NEGLIGIBLE = 1e-20
 
 
@@ -41,64 +42,94 @@ def share_rule_confidence(
     counts: np.ndarray, observed: np.ndarray, rule: ConsensusRule, scale: Scale, key: str
 ) -> np.ndarray:
     """P(a resample's verdict code = ``observed``) for each row of ``counts`` (rows, points of ``scale``),
-    every row rated; ``key`` is the dimension's key, for the rule's test."""
+    every row rated; ``key`` is the dimension's key, for the rule's test. Rows are taken in chunks of
+    similar spread, so each chunk's table of agree counts is barely padded."""
     n = counts.sum(axis=1).astype(np.int64)
     agree = counts[:, scale.band_mask(scale.agree)].sum(axis=1)
     disagree = counts[:, scale.band_mask(scale.disagree)].sum(axis=1)
+    reach = np.ceil(SPREAD * np.sqrt(agree * (1 - agree / n)) + MARGIN).astype(np.int64)
+    log_factorial = special.gammaln(np.arange(int(n.max()) + 2) + 1.0)
+    thresholds = _thresholds(rule)
+    order = np.argsort(reach, kind="stable")
+    parts = []  # (row, agree count, disagree count, probability) of every piece with mass
+    for start in range(0, len(order), CHUNK_ROWS):
+        rows = order[start : start + CHUNK_ROWS]
+        cuts = _cuts(n[rows], thresholds)
+        found = _chunk(n[rows], agree[rows], disagree[rows], reach[rows], cuts, log_factorial)
+        parts.append((rows[found[0]], *found[1:]))
+    row, a, d, mass = (np.concatenate(column) for column in zip(*parts, strict=True))
+    verdict = _verdicts(n[row], a, d, rule, scale, key)  # the rule's own test, once for all pieces
+    share = np.bincount(row, weights=np.where(verdict == observed[row], mass, 0.0), minlength=len(n))
+    return np.clip(share, 0.0, 1.0)
+
+
+def _chunk(
+    n: np.ndarray,
+    agree: np.ndarray,
+    disagree: np.ndarray,
+    reach: np.ndarray,
+    cuts: np.ndarray,
+    log_factorial: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For some rows: each piece with mass as (row in the chunk, agree count ``a``, the piece's first
+    disagree count, P(A = a, D in the piece)); ``cuts`` (rows, C) from :func:`_cuts`."""
     p_agree = agree / n
     q = np.clip(np.where(n > agree, disagree / np.maximum(n - agree, 1), 0.0), 0.0, 1.0)
-    reach = np.ceil(SPREAD * np.sqrt(n * p_agree * (1 - p_agree)) + MARGIN).astype(np.int64)
     low, high = np.clip(agree - reach, 0, n), np.clip(agree + reach, 0, n)
-    width = int((high - low).max()) + 1
-    a = low[:, None] + np.arange(width)[None, :]  # (rows, width): the agree counts summed over
+    a = low[:, None] + np.arange(int((high - low).max()) + 1)[None, :]  # (rows, width): agree counts summed over
     valid = a <= high[:, None]
     a = np.minimum(a, n[:, None])
-    log_factorial = special.gammaln(np.arange(int(n.max()) + 2) + 1.0)
-    log_pmf = _log_binomial(a, n[:, None], p_agree[:, None], log_factorial)
-    weight = np.where(valid, np.exp(log_pmf), 0.0)
-    cuts = _cuts(n, _thresholds(rule))  # (rows, C), sorted, in [0, n + 1]
-    starts = np.concatenate([np.zeros((len(n), 1), dtype=np.int64), cuts], axis=1)
-    ends = np.concatenate([cuts, (n + 1)[:, None]], axis=1)
+    weight = np.where(valid, np.exp(_log_binomial(a, n[:, None], p_agree[:, None], log_factorial)), 0.0)
+    distinct = [j for j in range(cuts.shape[1]) if j == 0 or (cuts[:, j] != cuts[:, j - 1]).any()]
+    starts = np.concatenate([np.zeros((len(n), 1), dtype=np.int64), cuts[:, distinct]], axis=1)
     m = n[:, None] - a  # non-agree panelists of the resample: D ≤ m
-    below = {}
-    for j in range(starts.shape[1] + 1):  # G(start_j − 1; m) for each piece's start, and the last end
-        x = (starts[:, j] if j < starts.shape[1] else ends[:, -1]) - 1
-        below[j] = _conditional_cdf(x, m, q, log_factorial)
-    share = np.zeros(len(n))
+    # G(start_j − 1; m) at each piece's start: 0 below the first (D ≥ 0), 1 past the last (D ≤ n)
+    below = [np.zeros(a.shape)]
+    below += [_conditional_cdf(starts[:, j] - 1, m, q, log_factorial) for j in range(1, starts.shape[1])]
+    below.append(np.ones(a.shape))
     row = np.broadcast_to(np.arange(len(n))[:, None], a.shape)
+    found: list[list[np.ndarray]] = [[], [], [], []]
     for j in range(starts.shape[1]):
         mass = weight * np.clip(below[j + 1] - below[j], 0.0, 1.0)  # P(A = a, start_j ≤ D < start_(j+1))
         chosen = mass > NEGLIGIBLE  # the rest adds less than 1e-13 in all
         rows = row[chosen]
-        verdict = _verdicts(n[rows], a[chosen], np.minimum(starts[rows, j], n[rows]), rule, scale, key)
-        share += np.bincount(rows, weights=np.where(verdict == observed[rows], mass[chosen], 0.0), minlength=len(n))
-    return np.clip(share, 0.0, 1.0)
+        for column, values in zip(
+            found, (rows, a[chosen], np.minimum(starts[rows, j], n[rows]), mass[chosen]), strict=True
+        ):
+            column.append(values)
+    return tuple(np.concatenate(column) for column in found)  # type: ignore[return-value]
 
 
-def _thresholds(rule: ConsensusRule) -> list[float]:
-    """Every number the rule compares a share with (extra ones only add harmless cuts)."""
-    values = [rule.param(name) for name in PRESET_PARAMETERS[rule.preset] if name not in ("criteria", "out_criteria")]
-    if rule.preset == "custom":
-        values += [c.value for c in (*rule.param("criteria"), *rule.param("out_criteria"))]
-    return sorted({float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)})
+def _thresholds(rule: ConsensusRule) -> list[tuple[float, bool]]:
+    """The ``(value, strict)`` comparisons of the disagree share in the rule: ``strict`` for ``>`` and
+    ``<=`` (which flip where ``d/n > v`` starts), not for ``>=`` and ``<`` (where ``d/n ≥ v`` starts),
+    both for ``==`` and ``!=``. The presets compare with ``>=`` and ``<`` only."""
+    if rule.preset != "custom":
+        values = [rule.param(name) for name in PRESET_PARAMETERS[rule.preset]]
+        return sorted({(float(v), False) for v in values if isinstance(v, int | float) and not isinstance(v, bool)})
+    found = set()
+    for criterion in (*rule.param("criteria"), *rule.param("out_criteria")):
+        if criterion.stat == "pct_disagree":
+            kinds = {">=": (False,), "<": (False,), ">": (True,), "<=": (True,)}.get(criterion.op, (False, True))
+            found |= {(float(criterion.value), strict) for strict in kinds}
+    return sorted(found)
 
 
-def _cuts(n: np.ndarray, thresholds: list[float]) -> np.ndarray:
-    """Per row, the smallest d with ``d/n ≥ v`` and the smallest with ``d/n > v`` for each threshold v
-    (``n + 1`` when none), sorted: the counts where a comparison of the share with v can flip."""
+def _cuts(n: np.ndarray, thresholds: list[tuple[float, bool]]) -> np.ndarray:
+    """Per row, for each threshold ``(v, strict)``, the smallest d with ``d/n > v`` (strict) or
+    ``d/n ≥ v`` (``n + 1`` when none), sorted: the counts where a comparison of the share can flip."""
     if not thresholds:
         return np.zeros((len(n), 0), dtype=np.int64)
     found = []
-    for value in thresholds:
+    for value, strict in thresholds:
         base = np.floor(value * n).astype(np.int64) - 2
-        for strict in (False, True):
-            cut = np.full(len(n), -1, dtype=np.int64)
-            for step in range(6):  # d/n is within one of value·n: the first of six candidates that passes
-                d = base + step
-                share = np.clip(d, 0, None) / n
-                passed = (share > value) if strict else (share >= value)
-                cut = np.where((cut < 0) & passed & (d >= 0), d, cut)
-            found.append(np.where(cut < 0, n + 1, np.minimum(cut, n + 1)))  # none passed: beyond the scale
+        cut = np.full(len(n), -1, dtype=np.int64)
+        for step in range(6):  # d/n is within one of value·n: the first of six candidates that passes
+            d = base + step
+            share = np.clip(d, 0, None) / n
+            passed = (share > value) if strict else (share >= value)
+            cut = np.where((cut < 0) & passed & (d >= 0), d, cut)
+        found.append(np.where(cut < 0, n + 1, np.minimum(cut, n + 1)))  # none passed: beyond the scale
     return np.sort(np.column_stack(found), axis=1)
 
 

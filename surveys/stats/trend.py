@@ -42,45 +42,67 @@ TREND_SENTENCES = {
 
 
 def trend(history: pd.DataFrame, scales: Mapping[str, Scale], *, min_n: int = 5, min_gain: float = 0.1) -> pd.DataFrame:
-    """One row per item × dimension of ``history`` with its ``trend`` (module docstring) and ``n_rounds``."""
+    """One row per item × dimension of ``history`` with its ``trend`` (module docstring) and ``n_rounds``.
+
+    Vectorised over all item × dimension trajectories at once (no per-item loop); rows follow the
+    items' first appearance in ``history`` sorted by round."""
     panel = history[history["group"] == ""].sort_values("round", kind="stable")
+    keys = ["item", "dimension"]
+    if not len(panel):
+        return pd.DataFrame({column: [] for column in TREND_COLUMNS})
+    order = panel[keys].drop_duplicates().reset_index(drop=True)
+    index = pd.MultiIndex.from_frame(order)
+    rated = panel[panel["n"] > 0]
+    by_key = rated.groupby(keys, sort=False)
+    first, last = by_key.nth(0).set_index(keys).reindex(index), by_key.nth(-1).set_index(keys).reindex(index)
+    n_rounds = by_key.size().reindex(index, fill_value=0).to_numpy()
+    split = (_numbers(last["bimodality"]) > BIMODAL_ABOVE) & (_numbers(last["agreement_a"]) < 0)
+    split |= _groups_apart(history, panel, index, scales)
+    stable = last["is_stable"].map(lambda value: value is True or (isinstance(value, np.bool_) and bool(value)))
+    stable = stable.fillna(False).to_numpy(dtype=bool)
+    iqr_change = _numbers(last["iqr"]) - _numbers(first["iqr"])
+    a_change = _numbers(last["agreement_a"]) - _numbers(first["agreement_a"])
+    with np.errstate(invalid="ignore"):
+        narrowed = (iqr_change < 0) | (a_change >= min_gain)
+        converging = narrowed & ~(iqr_change > 0) & ~(a_change < 0)
+        too_few = (n_rounds < 2) | ~(_numbers(last["n"]) >= min_n)
+    label = np.select(
+        [too_few, split, last["verdict"].isin(["in", "out"]).to_numpy() & stable, converging, stable],
+        ["insufficient_data", "polarised", "stable_consensus", "converging", "stable_dissensus"],
+        default="unstable",
+    )
+    return pd.DataFrame({"item": order["item"], "dimension": order["dimension"], "trend": label, "n_rounds": n_rounds})
+
+
+def _groups_apart(
+    history: pd.DataFrame, panel: pd.DataFrame, index: pd.MultiIndex, scales: Mapping[str, Scale]
+) -> np.ndarray:
+    """Per item × dimension: in its last round, one shown group's median lies in the agree band and
+    another's in the disagree band."""
     groups = history[history["group"] != ""]
-    last_round = panel.groupby(["item", "dimension"], sort=False)["round"].max()
-    records = []
-    for (item, dimension), rows in panel.groupby(["item", "dimension"], sort=False):
-        rated = rows[rows["n"] > 0]
-        shown = groups[
-            (groups["item"] == item) & (groups["dimension"] == dimension)
-            & (groups["round"] == last_round[(item, dimension)])
-        ]  # fmt: skip
-        label = _classify(rated, shown["median"].to_numpy(dtype=float), scales[dimension], min_n, min_gain)
-        records.append((item, dimension, label, len(rated)))
-    return pd.DataFrame(records, columns=TREND_COLUMNS)
+    if not len(groups):
+        return np.zeros(len(index), dtype=bool)
+    last_round = panel.groupby(["item", "dimension"], sort=False)["round"].max().rename("last_round")
+    groups = groups.join(last_round, on=["item", "dimension"])
+    groups = groups[groups["round"] == groups["last_round"]]
+    median = groups["median"].to_numpy(dtype=float)
+    bounds = {key: (scale.agree, scale.disagree) for key, scale in scales.items()}
+    agree_low, agree_high, disagree_low, disagree_high = (
+        groups["dimension"].map(lambda key, i=i: bounds[key][i // 2][i % 2]).to_numpy(dtype=float) for i in range(4)
+    )
+    flags = pd.DataFrame(
+        {
+            "item": groups["item"],
+            "dimension": groups["dimension"],
+            "agree": (median >= agree_low) & (median <= agree_high),
+            "disagree": (median >= disagree_low) & (median <= disagree_high),
+        }
+    )
+    found = flags.groupby(["item", "dimension"], sort=False)[["agree", "disagree"]].any()
+    found = found.reindex(index, fill_value=False)
+    return (found["agree"] & found["disagree"]).to_numpy(dtype=bool)
 
 
-def _classify(rated: pd.DataFrame, group_medians: np.ndarray, scale: Scale, min_n: int, min_gain: float) -> str:
-    if len(rated) < 2 or rated["n"].iloc[-1] < min_n:
-        return "insufficient_data"
-    first, last = rated.iloc[0], rated.iloc[-1]
-    in_agree = (group_medians >= scale.agree[0]) & (group_medians <= scale.agree[1])
-    in_disagree = (group_medians >= scale.disagree[0]) & (group_medians <= scale.disagree[1])
-    split = bool(_number(last["bimodality"]) > BIMODAL_ABOVE and _number(last["agreement_a"]) < 0)
-    if split or (in_agree.any() and in_disagree.any()):
-        return "polarised"
-    stable = last["is_stable"] is True or (isinstance(last["is_stable"], np.bool_) and bool(last["is_stable"]))
-    if last["verdict"] in ("in", "out") and stable:
-        return "stable_consensus"
-    iqr_change = _number(last["iqr"]) - _number(first["iqr"])
-    a_change = _number(last["agreement_a"]) - _number(first["agreement_a"])
-    narrowed = iqr_change < 0 or a_change >= min_gain
-    if narrowed and not iqr_change > 0 and not a_change < 0:
-        return "converging"
-    return "stable_dissensus" if stable else "unstable"
-
-
-def _number(value: object) -> float:
-    """A float, NaN for a missing value (NaN compares False, so a missing figure never triggers a rule)."""
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return float("nan")
+def _numbers(values: pd.Series) -> np.ndarray:
+    """Floats, NaN for a missing value (NaN compares False, so a missing figure never triggers a rule)."""
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)

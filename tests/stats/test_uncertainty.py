@@ -178,8 +178,17 @@ def _enumerated_share_confidence(counts: np.ndarray, rule_data: dict, observed: 
             ],
             "out_criteria": [{"stat": "pct_disagree", "op": "==", "value": 0.5}],
         },
+        {
+            "preset": "custom",
+            "join": "any",
+            "criteria": [{"stat": "pct_disagree", "op": ">", "value": 0.25}, {"stat": "n", "op": ">=", "value": 9}],
+            "out_criteria": [
+                {"stat": "pct_disagree", "op": "!=", "value": 0.0},
+                {"stat": "pct_agree", "op": "<", "value": 0.3},
+            ],
+        },
     ],
-    ids=["cos", "percent", "custom"],
+    ids=["cos", "percent", "custom", "custom strict"],
 )
 def test_verdict_confidence_of_a_share_rule_is_the_exact_bootstrap_probability(rule_data: dict) -> None:
     rng = np.random.default_rng(8)
