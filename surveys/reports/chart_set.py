@@ -75,13 +75,14 @@ def chart_specs(data: ReportData) -> dict[str, ChartSpec]:
 
 
 def draw_charts(
-    data: ReportData, *, layouts: tuple[str, ...] = LAYOUTS, scale: float = 2
+    data: ReportData, *, layouts: tuple[str, ...] = LAYOUTS, scale: float = 2, image_format: str = "png"
 ) -> dict[tuple[str, str], bytes]:
-    """Every chart of :func:`chart_specs` in each of ``layouts``, as PNG bytes by (name, layout)."""
+    """Every chart of :func:`chart_specs` in each of ``layouts``, as PNG bytes by (name, layout); with
+    ``image_format="jpeg"`` the trajectories (all but two charts) are JPEG bytes instead."""
     out: dict[tuple[str, str], bytes] = {}
     if not data.round_numbers:
         return out
-    painter = TrajectoryCharts(data.round_numbers, data.methods.agree_threshold, scale=scale)
+    painter = TrajectoryCharts(data.round_numbers, data.methods.agree_threshold, scale=scale, image_format=image_format)
     whole = data.shown_statistics
     whole = whole[whole["group"] == ""]
     by_lineage = {key: rows for key, rows in whole.groupby(["lineage_root_code", "dimension"], sort=False)}

@@ -77,10 +77,13 @@ def finding(rows: pd.DataFrame, dimension: DimensionInfo) -> Finding:
     ``rows``: its statistics per round, the whole panel (``group == ""``) and the groups shown, with
     the columns of the report's statistics frame (round, group, n, median, iqr, pct_agree, verdict,
     is_stable, distribution). Agreement A and bimodality are read from ``agreement_a`` and
-    ``bimodality`` when present, else computed from the stored distribution.
+    ``bimodality`` when present, else computed from the stored distribution; the trend from the
+    stored ``trend`` of the last round's whole-panel row when present, else computed.
     """
     history = _history(rows, dimension)
-    label = str(trend(history, {dimension.key: _scale(dimension)})["trend"].iloc[0]) if len(history) else ""
+    label = _stored_trend(history) or (
+        str(trend(history, {dimension.key: _scale(dimension)})["trend"].iloc[0]) if len(history) else ""
+    )
     label = label or "insufficient_data"
     panel = history[(history["group"] == "") & (history["n"] > 0)].sort_values("round")
     if not len(panel):
@@ -104,6 +107,20 @@ def finding(rows: pd.DataFrame, dimension: DimensionInfo) -> Finding:
     if dimension.decides:
         details.append(_verdict(panel))
     return Finding(label, head + ("; " if ":" in head else ": ") + "; ".join(details) + ".", contrast)
+
+
+def _stored_trend(history: pd.DataFrame) -> str:
+    """The trend the aggregation stored on the last round's whole-panel row (``ItemStatistic.trend``,
+    computed by the same :func:`surveys.stats.trend` over the rounds up to it), or "" when that row
+    has none (statistics from before the figure existed): recomputing it for each item was a fifth of
+    a 100-item PDF's build."""
+    if "trend" not in history or not len(history):
+        return ""
+    panel = history[history["group"] == ""]
+    if not len(panel):
+        return ""
+    stored = panel.loc[panel["round"].idxmax(), "trend"]
+    return stored if isinstance(stored, str) and stored in TREND_WORDS else ""
 
 
 def _verdict(panel: pd.DataFrame) -> str:

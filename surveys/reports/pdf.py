@@ -25,11 +25,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from .charts import JPEG_QUALITY
 from .data import ReportData
 from .parts import report_parts
 
 PARTS_CSS = "surveys/report-parts.css"
-JPEG_QUALITY = 88
+PNG_SIGNATURE = b"\x89PNG"
 SCREEN_ONLY = "/* screen only:"  # the stylesheet's rules from this comment on are for the web page alone
 
 
@@ -71,10 +72,12 @@ def jpeg_charts(data: ReportData) -> Callable[[str, str], str | None]:
     from .html import PRINT_SCALE
 
     drawn = {}
-    for key, png in draw_charts(data, layouts=("wide",), scale=PRINT_SCALE).items():
-        out = io.BytesIO()
-        Image.open(io.BytesIO(png)).convert("RGB").save(out, format="JPEG", quality=JPEG_QUALITY, subsampling=0)
-        drawn[key] = "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+    for key, image in draw_charts(data, layouts=("wide",), scale=PRINT_SCALE, image_format="jpeg").items():
+        if image.startswith(PNG_SIGNATURE):  # the overview charts come as PNG
+            out = io.BytesIO()
+            Image.open(io.BytesIO(image)).convert("RGB").save(out, format="JPEG", quality=JPEG_QUALITY, subsampling=0)
+            image = out.getvalue()
+        drawn[key] = "data:image/jpeg;base64," + base64.b64encode(image).decode("ascii")
     return lambda name, layout: drawn.get((name, layout))
 
 

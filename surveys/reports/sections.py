@@ -237,31 +237,32 @@ DIVERGENCE_COLUMNS = [
 def divergence(stats: pd.DataFrame) -> pd.DataFrame:
     """Per round × lineage × dimension with two or more (unsuppressed) groups: the spread of the
     group medians (max − min), largest first within each round; ``group_medians`` lists
-    ``(group, median)`` from the highest median down."""
-    groups = stats[(stats["group"] != "") & stats["median"].notna()]
-    panel = whole_panel(stats).set_index(["round", "lineage_root_code", "dimension"])["median"]
-    records = []
-    for (number, root, key), chosen in groups.groupby(["round", "lineage_root_code", "dimension"], sort=False):
-        if len(chosen) < 2:
-            continue
-        medians = chosen.sort_values(["median", "group"], ascending=[False, True])
-        records.append(
-            {
-                "round": number,
-                "lineage_root_code": root,
-                "item_code": chosen["item_code"].iloc[0],
-                "dimension": key,
-                "n_groups": len(chosen),
-                "panel_median": panel.get((number, root, key)),
-                "median_min": float(chosen["median"].min()),
-                "median_max": float(chosen["median"].max()),
-                "median_range": float(chosen["median"].max() - chosen["median"].min()),
-                "group_medians": list(zip(medians["group"], medians["median"].astype(float), strict=True)),
-            }
-        )
-    frame = pd.DataFrame(records, columns=DIVERGENCE_COLUMNS)
-    if not len(frame):
-        return frame
+    ``(group, median)`` from the highest median down.
+
+    Vectorised: one sort of all group rows and one groupby aggregation (a Python loop over each
+    cell's frame took most of the report frame's build on 100 items × 4 rounds)."""
+    keys = ["round", "lineage_root_code", "dimension"]
+    groups = stats.loc[(stats["group"] != "") & stats["median"].notna(), [*keys, "item_code", "group", "median"]]
+    if not len(groups):
+        return pd.DataFrame(columns=DIVERGENCE_COLUMNS)
+    groups = groups.assign(median=groups["median"].astype(float))
+    groups = groups[groups.groupby(keys, sort=False)["group"].transform("size") >= 2]
+    if not len(groups):
+        return pd.DataFrame(columns=DIVERGENCE_COLUMNS)
+    ordered = groups.sort_values([*keys, "median", "group"], ascending=[True, True, True, False, True], kind="stable")
+    pairs = pd.Series(list(zip(ordered["group"], ordered["median"], strict=True)), index=ordered.index)
+    grouped = ordered.assign(pair=pairs).groupby(keys, sort=False)
+    frame = grouped.agg(
+        item_code=("item_code", "first"), n_groups=("group", "size"), median_min=("median", "min"),
+        median_max=("median", "max"), group_medians=("pair", list),
+    ).reset_index()  # fmt: skip
+    panel = whole_panel(stats).set_index(keys)["median"]
+    index = pd.MultiIndex.from_frame(frame[keys])
+    frame["panel_median"] = (
+        panel.reindex(index).to_numpy() if panel.index.is_unique else [panel.get(key) for key in index]
+    )
+    frame["median_range"] = frame["median_max"] - frame["median_min"]
+    frame = frame[DIVERGENCE_COLUMNS]
     return frame.sort_values(["round", "median_range", "lineage_root_code"], ascending=[True, False, True]).reset_index(
         drop=True
     )
