@@ -113,3 +113,13 @@ def test_a_dimension_without_consensus_says_nothing_of_verdicts_or_agreeing() ->
 @pytest.mark.parametrize("word", ["polarised", "stable consensus", "converging", "stable dissensus", "unstable"])
 def test_the_methods_appendix_states_each_rule(word: str) -> None:
     assert word in " ".join(FINDING_RULES).lower()
+
+
+def test_the_trend_stored_by_the_aggregation_words_the_finding() -> None:
+    """The report reads ``ItemStatistic.trend`` of the last round's whole-panel row (not recomputed)."""
+    rows = _frame(
+        {**_row(1, [2, 3, 4, 5, 6, 7, 8, 9, 5, 5]), "trend": "insufficient_data"},
+        {**_row(2, [4, 5, 5, 5, 6, 6, 5, 5, 4, 6], stable=False), "trend": "unstable"},
+    )
+    assert finding(rows, AGREEMENT).trend == "unstable"  # computed, these rows would read "converging"
+    assert finding(rows.assign(trend=""), AGREEMENT).trend == "converging"  # none stored: computed
