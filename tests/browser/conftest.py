@@ -6,8 +6,10 @@ they fail instead (see tests/services.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,19 +37,41 @@ class LiveServer(ThreadedWSGIServer):
     server (PostgreSQL, a connection per thread) never gives. Requests are serialised there, not
     connections, so the browser's keep-alive connections stay open. With no shared connection (the
     full stack) the server stays fully concurrent.
+
+    Either way it counts the requests it is answering, so that a test's last request (an autosave
+    still on its way when the page closed) ends before the test's database is flushed under it.
     """
 
+    answering = 0
+    _count = threading.Lock()
+
     def set_app(self, application: Callable[..., Iterable[bytes]]) -> None:
-        if not self.connections_override:
-            super().set_app(application)
+        one_at_a_time = threading.Lock() if self.connections_override else contextlib.nullcontext()
+
+        def counted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            with LiveServer._count:
+                LiveServer.answering += 1
+            try:
+                with one_at_a_time:
+                    return application(environ, start_response)
+            finally:
+                with LiveServer._count:
+                    LiveServer.answering -= 1
+
+        super().set_app(counted)
+
+
+def wait_until_the_live_server_is_idle(timeout_s: float = 15) -> None:
+    """Until the live server has answered every request it took (quiet for 0.1 s), at most ``timeout_s``."""
+    deadline, quiet_since = time.monotonic() + timeout_s, None
+    while time.monotonic() < deadline:
+        if LiveServer.answering:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= 0.1:
             return
-        lock = threading.Lock()
-
-        def one_at_a_time(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-            with lock:
-                return application(environ, start_response)
-
-        super().set_app(one_at_a_time)
+        time.sleep(0.02)
 
 
 LiveServerThread.server_class = LiveServer
@@ -87,9 +111,10 @@ def page(_chromium: Any) -> Iterator[Any]:
         yield page
         assert refused == [], f"the Content Security Policy refused: {refused}"
     finally:
-        connections.close_all()  # as above, before the test database is flushed or dropped
         for opened in list(_chromium.contexts):  # this one, and any the test opened and left open
             opened.close()
+        wait_until_the_live_server_is_idle()  # its requests use the database that the teardown flushes
+        connections.close_all()  # as above, before the test database is flushed or dropped
 
 
 @pytest.fixture
