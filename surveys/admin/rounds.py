@@ -98,3 +98,11 @@ class RoundStatisticAdmin(ReadOnlyAdmin):
     list_display = ("round", "response_rate", "apmo", "n_in", "n_out", "n_none", "is_stop_met", "computed_at")
     list_filter = ("round__study", "is_stop_met")
     search_fields = ("round__study__slug",)
+
+
+@admin.register(m.ItemThemes)
+class ItemThemesAdmin(ReadOnlyAdmin):
+    list_display = ("round_item", "round", "n_rationales", "computed_at")
+    list_filter = ("round__study", "round__number")
+    search_fields = ("round_item__item__code",)
+    list_select_related = ("round_item__item", "round__study")

@@ -18,6 +18,15 @@ class ItemVerdict(models.TextChoices):
     NO_VERDICT = "", "No verdict"
 
 
+class ItemDirection(models.TextChoices):
+    """Where the median lies (surveys.stats.direction): the agree band, the disagree band, or between."""
+
+    AGREE = "agree", "Agree"
+    NEUTRAL = "neutral", "Neutral"
+    DISAGREE = "disagree", "Disagree"
+    NONE = "", "No median"
+
+
 class ItemStatistic(models.Model):
     """Round item × dimension × group (``""`` is the whole panel). See surveys/stats for definitions.
 
@@ -68,7 +77,7 @@ class ItemStatistic(models.Model):
     pct_agree_ci_lo = models.FloatField(null=True)
     pct_agree_ci_hi = models.FloatField(null=True)
     verdict_confidence = models.FloatField(null=True)
-    direction = models.CharField(max_length=8, blank=True)
+    direction = models.CharField(max_length=8, choices=ItemDirection.choices, blank=True)
     has_consensus = models.BooleanField(null=True)
     agreement_a = models.FloatField(null=True)
     bimodality = models.FloatField(null=True)
@@ -119,7 +128,7 @@ class ItemStatistic(models.Model):
                 name="item_statistic_verdict_confidence_share",
             ),
             models.CheckConstraint(
-                condition=Q(direction__in=["agree", "neutral", "disagree", ""]), name="item_statistic_direction_valid"
+                condition=Q(direction__in=ItemDirection.values), name="item_statistic_direction_valid"
             ),
         ]
 
