@@ -78,6 +78,15 @@ class SideTheme:
     size: int
     sides: tuple[str, ...]
 
+    @property
+    def who(self) -> str:
+        """Who gave these reasons, for the page's heading: those who agreed, disagreed, or either."""
+        if self.sides == ("agree",):
+            return "those who agreed"
+        if self.sides == ("disagree",):
+            return "those who disagreed"
+        return "those who agreed or disagreed"
+
 
 def _side(value: int | None, dimension: Dimension) -> str:
     """The band of ``value`` on ``dimension``: agree, disagree or neutral (also for no rating)."""
