@@ -82,3 +82,10 @@ def test_a_later_consent_gives_the_report_a_new_state(two_rounds: TwoRounds) -> 
     assert report_state(two_rounds.study) == before
     Panelist.objects.filter(pk=two_rounds.panel[0].pk).update(consent_at=timezone.now() + timedelta(seconds=1))
     assert report_state(two_rounds.study) != before
+
+
+def test_the_methods_appendix_says_exactly_what_expertise_weighting_changes(two_rounds: TwoRounds) -> None:
+    text = _page(two_rounds)
+    appendix = text[text.index('id="methods"') :]
+    assert "changes one figure only: weighted_median" in appendix
+    assert "counts each valid rating once, unweighted" in appendix

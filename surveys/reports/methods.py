@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from surveys.stats import RuleError, parse_consensus_rule, parse_stopping_rule
+from surveys.stats.weighted import WEIGHTED_FIGURES
 
 from .finding import FINDING_RULES
 from .source import Row
@@ -45,6 +46,7 @@ STATISTICS = (
     "Kendall's W per dimension with the tie correction (Kendall & Babington Smith 1939).",
     "Stability between rounds on experts who answered both: Wilcoxon signed-rank test, "
     "quadratic-weighted kappa, share unchanged, Scheibe et al.'s (1975) % change (stable below 15%).",
+    WEIGHTED_FIGURES,
 )
 
 #: Who counts in a round's response rate, and what revoking or withdrawing means for answers
