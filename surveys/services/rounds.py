@@ -8,7 +8,6 @@ of a draft round's items (reword, drop, add) live in :mod:`surveys.services.roun
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -17,13 +16,14 @@ from django.utils import timezone
 
 from surveys.deadlines import is_past, moment_format
 from surveys.errors import DomainError
-from surveys.models import Item, ItemStatistic, Round, RoundItem, Study
+from surveys.models import Item, Round, RoundItem, Study
 from surveys.services import queue
 from surveys.services.audit import audit_record
+from surveys.services.carry_forward import CarryForward, round_carry_forward
 from surveys.services.feedback_bands import round_reason_bands_store
 from surveys.services.mail import invitations_request
 from surveys.services.round_items import item_reword
-from surveys.stats import RuleError, item_decision, parse_consensus_rule, parse_stopping_rule
+from surveys.stats import RuleError, parse_consensus_rule, parse_stopping_rule
 
 __all__ = [
     "CarryForward",
@@ -235,40 +235,6 @@ def round_close_if_due(*, round: Round) -> bool:
     closed = _close_due(round.pk) is not None
     round.refresh_from_db(fields=["status", "closed_at", "aggregated_at"])
     return closed
-
-
-@dataclass(frozen=True)
-class CarryForward:
-    """Which items of an aggregated round go on, and which were decided (consensus in or out)."""
-
-    carried: list[Item]
-    decided: list[tuple[Item, str]]
-
-
-def round_carry_forward(round_: Round) -> CarryForward:
-    """Items with no consensus on some dimension carry over; items decided on every dimension retire.
-
-    Verdicts are the whole panel's (group ``""``) on the dimensions that count toward consensus
-    (not, e.g., confidence). An item whose ratings were all "can't answer" has no verdict and
-    carries over. Open questions are asked in round 1 only.
-    """
-    if round_.status != Round.Status.AGGREGATED:
-        raise DomainError(f"Round {round_.number} is {round_.status}; aggregate it before carrying items forward.")
-    verdicts: dict[int, set[str]] = {}
-    decisive = ItemStatistic.objects.filter(round=round_, group="", dimension__is_consensus_dimension=True)
-    for round_item_id, verdict in decisive.values_list("round_item_id", "verdict"):
-        verdicts.setdefault(round_item_id, set()).add(verdict)
-    carried, decided = [], []
-    for round_item in round_.round_items.select_related("item").order_by("order"):
-        item = round_item.item
-        if item.is_open:
-            continue
-        decision = item_decision(verdicts.get(round_item.pk, ()))
-        if decision:
-            decided.append((item, decision))
-        else:
-            carried.append(item)
-    return CarryForward(carried=carried, decided=decided)
 
 
 @transaction.atomic
