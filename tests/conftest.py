@@ -229,15 +229,9 @@ def _why_not_copyable(before: Rows, after: Rows, added: Rows, media: Path) -> st
         for field in model._meta.concrete_fields
         if field.is_relation and field.related_model._meta.label not in added
     ]
-    return "; ".join(
-        reason
-        for reason in (
-            changed and f"it changed rows it found, in {changed}",
-            any(media.iterdir()) and "it wrote media files",
-            outside and f"its rows point at rows it did not add ({outside})",
-        )
-        if reason
-    )
+    files = any(media.iterdir())
+    reasons = (f"it changed rows it found, in {changed}", "it wrote media files", f"its rows point outside: {outside}")
+    return "; ".join(reason for reason, found in zip(reasons, (changed, files, outside), strict=True) if found)
 
 
 @pytest.fixture(scope="session")
