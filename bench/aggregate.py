@@ -60,16 +60,40 @@ def _build(panelists: int, items: int):  # type: ignore[no-untyped-def]
 
     now = timezone.now()
     study = Study.objects.create(
-        slug="bench", title="Benchmark", consensus_rule={"preset": "cos"}, stopping_rule={"max_rounds": 3},
-        consensus_rule_frozen_at=now, status="running",
-    )  # fmt: skip
+        slug="bench",
+        title="Benchmark",
+        consensus_rule={"preset": "cos"},
+        stopping_rule={"max_rounds": 3},
+        consensus_rule_frozen_at=now,
+        status="running",
+    )
     section = Section.objects.create(study=study, key="s", title="S", order=1)
     dims = [
-        Dimension.objects.create(study=study, key="agreement", label="Agreement", scale_min=1, scale_max=9,
-                                 agree_low=7, agree_high=9, disagree_low=1, disagree_high=3, order=1),
-        Dimension.objects.create(study=study, key="confidence", label="Confidence", scale_min=1, scale_max=5,
-                                 agree_low=4, agree_high=5, disagree_low=1, disagree_high=2, order=2),
-    ]  # fmt: skip
+        Dimension.objects.create(
+            study=study,
+            key="agreement",
+            label="Agreement",
+            scale_min=1,
+            scale_max=9,
+            agree_low=7,
+            agree_high=9,
+            disagree_low=1,
+            disagree_high=3,
+            order=1,
+        ),
+        Dimension.objects.create(
+            study=study,
+            key="confidence",
+            label="Confidence",
+            scale_min=1,
+            scale_max=5,
+            agree_low=4,
+            agree_high=5,
+            disagree_low=1,
+            disagree_high=2,
+            order=2,
+        ),
+    ]
     item_rows = Item.objects.bulk_create(
         Item(study=study, code=f"C{i + 1}", kind="claim", section=section, text=f"Claim {i + 1}", order=i + 1)
         for i in range(items)
@@ -83,10 +107,17 @@ def _build(panelists: int, items: int):  # type: ignore[no-untyped-def]
     )
     groups = ["Russia", "Central Asia", "South Asia", "Europe and North America", "Middle East"]
     panel = Panelist.objects.bulk_create(
-        Panelist(study=study, email=f"p{n}@example.org", pseudonym=f"Expert {n:04d}", group=groups[n % 5],
-                 token_hash=hash_token(f"bench-{n}"), token_issued_at=now, consent_at=now)
+        Panelist(
+            study=study,
+            email=f"p{n}@example.org",
+            pseudonym=f"Expert {n:04d}",
+            group=groups[n % 5],
+            token_hash=hash_token(f"bench-{n}"),
+            token_issued_at=now,
+            consent_at=now,
+        )
         for n in range(panelists)
-    )  # fmt: skip
+    )
     ballots = Ballot.objects.bulk_create(
         Ballot(round=round_, panelist=p, status="submitted", submitted_at=now) for p in panel
     )
@@ -96,8 +127,16 @@ def _build(panelists: int, items: int):  # type: ignore[no-untyped-def]
         for ri in round_items:
             for d in dims:
                 value = None if rng.random() < 0.03 else int(rng.integers(d.scale_min, d.scale_max + 1))
-                ratings.append(Rating(ballot=ballot, round_item=ri, dimension=d, value=value,
-                                      scale_min=d.scale_min, scale_max=d.scale_max))  # fmt: skip
+                ratings.append(
+                    Rating(
+                        ballot=ballot,
+                        round_item=ri,
+                        dimension=d,
+                        value=value,
+                        scale_min=d.scale_min,
+                        scale_max=d.scale_max,
+                    )
+                )
     Rating.objects.bulk_create(ratings, batch_size=5000)
     return round_
 
@@ -225,8 +264,15 @@ def run_one(args: argparse.Namespace) -> dict:
     )
     result["naive_item_loop_vs_end_to_end"] = round(result["naive_item_loop_s"] / result["end_to_end_s"], 1)
     result["per_cell_query_loop_vs_end_to_end"] = round(result["per_cell_query_loop_s"] / result["end_to_end_s"], 1)
-    timings = ("stats_core_s", "beyond_core_s", "pandas_baseline_s", "pandas_baseline_with_groups_s", "end_to_end_s",
-               "naive_item_loop_s", "per_cell_query_loop_s")  # fmt: skip
+    timings = (
+        "stats_core_s",
+        "beyond_core_s",
+        "pandas_baseline_s",
+        "pandas_baseline_with_groups_s",
+        "end_to_end_s",
+        "naive_item_loop_s",
+        "per_cell_query_loop_s",
+    )
     for key in timings:
         result[key] = round(result[key], 4)
     return result
@@ -257,9 +303,15 @@ def _stability_frames(panelists: int, items: int):  # type: ignore[no-untyped-de
 
     def frame(values, keep):  # type: ignore[no-untyped-def]
         return pd.DataFrame(
-            {"panelist": panelist[keep], "item": item[keep], "dimension": labels[keep], "value": values[keep],
-             "group": group[keep], "weight": np.ones(int(keep.sum()))}
-        )  # fmt: skip
+            {
+                "panelist": panelist[keep],
+                "item": item[keep],
+                "dimension": labels[keep],
+                "value": values[keep],
+                "group": group[keep],
+                "weight": np.ones(int(keep.sum())),
+            }
+        )
 
     stayed = np.isin(panelist, rng.choice(np.unique(panelist), int(panelists * 0.95), replace=False))
     return frame(first, np.ones(size, dtype=bool)), frame(second, stayed)
@@ -342,8 +394,17 @@ def main() -> None:
             scratch = env["DATABASE_URL"].rsplit("/", 1)[1]
             if is_pg:
                 _psql(env["DATABASE_URL"], f"DROP DATABASE IF EXISTS {scratch}", f"CREATE DATABASE {scratch}")
-            argv = [sys.executable, __file__, "--child", "--panelists", str(args.panelists),
-                    "--items", str(args.items), "--repeat", str(args.repeat)]  # fmt: skip
+            argv = [
+                sys.executable,
+                __file__,
+                "--child",
+                "--panelists",
+                str(args.panelists),
+                "--items",
+                str(args.items),
+                "--repeat",
+                str(args.repeat),
+            ]
             done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False, cwd=ROOT)
             if done.returncode != 0:
                 sys.exit(f"benchmark failed on {env['DATABASE_URL']}:\n{done.stderr}")

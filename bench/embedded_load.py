@@ -113,16 +113,19 @@ def embedded_site(**env: str) -> Iterator[Site]:
     with tempfile.TemporaryDirectory(prefix="delphi-embedded-") as tmp:
         data_dir = Path(tmp)
         environ = site_env(data_dir, **env)
-        subprocess.run([sys.executable, MANAGE, "demo", "--no-serve"], env=environ, cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            [sys.executable, MANAGE, "demo", "--no-serve"], env=environ, cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+        )
         links_path = data_dir / "links.json"
-        subprocess.run([sys.executable, __file__, "--issue-links", str(links_path)], env=environ, cwd=ROOT,
-                       check=True)  # fmt: skip
+        subprocess.run([sys.executable, __file__, "--issue-links", str(links_path)], env=environ, cwd=ROOT, check=True)
         port = _free_port()
         server = subprocess.Popen(
             [sys.executable, MANAGE, "runserver", "--noreload", f"127.0.0.1:{port}"],
-            env=environ, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            env=environ,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             base_url = f"http://127.0.0.1:{port}"
             _wait_until_up(base_url + "/healthz", server)
@@ -162,8 +165,12 @@ class Expert:
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
         )
 
-    def _send(self, path: str, data: dict[str, str] | list[tuple[str, str]] | None = None,
-              headers: dict[str, str] | None = None) -> tuple[int, str, str]:  # fmt: skip
+    def _send(
+        self,
+        path: str,
+        data: dict[str, str] | list[tuple[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, str, str]:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         request = urllib.request.Request(self.site.base_url + path, data=body, headers=headers or {})
         try:

@@ -83,8 +83,13 @@ def setup_data(users: int, tokens_path: str) -> None:
         session[SESSION_KEY] = panelist.pk
         session[SESSION_LINK_KEY] = link_fingerprint(panelist)
         session.create()
-        sessions.append({"cookie": settings.SESSION_COOKIE_NAME, "session": session.session_key,
-                         "ballot_url": f"/e/ballots/{ballot.pk}/"})  # fmt: skip
+        sessions.append(
+            {
+                "cookie": settings.SESSION_COOKIE_NAME,
+                "session": session.session_key,
+                "ballot_url": f"/e/ballots/{ballot.pk}/",
+            }
+        )
     Path(tokens_path).write_text(json.dumps(sessions))
 
 
@@ -154,22 +159,57 @@ def _run(args: argparse.Namespace, env: dict[str, str], app_root: Path, locust: 
         with tempfile.TemporaryDirectory() as tmp:
             run_env = {**env, "DELPHI_DATA_DIR": f"{tmp}/data"}  # its own SQLite-free data dir (session cache)
             tokens = f"{tmp}/tokens.json"
-            subprocess.run([sys.executable, __file__, "--setup", tokens, "--users", str(args.users)],
-                           env=run_env, cwd=app_root, check=True)  # fmt: skip
+            subprocess.run(
+                [sys.executable, __file__, "--setup", tokens, "--users", str(args.users)],
+                env=run_env,
+                cwd=app_root,
+                check=True,
+            )
             gunicorn = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "delphi.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                 "--workers", str(args.workers), "--log-level", "warning"],
-                env=run_env, cwd=app_root,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "delphi.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    str(args.workers),
+                    "--log-level",
+                    "warning",
+                ],
+                env=run_env,
+                cwd=app_root,
+            )
             _wait_until_up(host + "/")
             subprocess.run(
-                [*locust, "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
-                 "--host", host, "--users", str(args.users + 10), "--spawn-rate", str(args.spawn_rate),
-                 "--run-time", f"{ramp_s + args.duration}s", "--csv", f"{tmp}/load", "--only-summary",
-                 "--loglevel", "WARNING", "--stop-timeout", "5", "--reset-stats"],
+                [
+                    *locust,
+                    "-f",
+                    str(ROOT / "bench" / "locustfile.py"),
+                    "--headless",
+                    "--host",
+                    host,
+                    "--users",
+                    str(args.users + 10),
+                    "--spawn-rate",
+                    str(args.spawn_rate),
+                    "--run-time",
+                    f"{ramp_s + args.duration}s",
+                    "--csv",
+                    f"{tmp}/load",
+                    "--only-summary",
+                    "--loglevel",
+                    "WARNING",
+                    "--stop-timeout",
+                    "5",
+                    "--reset-stats",
+                ],
                 env={**run_env, "DELPHI_LOAD_SESSIONS": tokens, "DELPHI_LOAD_THINK_S": args.think},
-                cwd=ROOT, check=False, stdout=subprocess.DEVNULL,
-            )  # fmt: skip
+                cwd=ROOT,
+                check=False,
+                stdout=subprocess.DEVNULL,
+            )
             return _figures(Path(f"{tmp}/load_stats.csv"))
     finally:
         if gunicorn is not None:
@@ -194,9 +234,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--spawn-rate", type=float, default=5, help="experts started per second (default 5)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4, for 2 cores)")
     parser.add_argument(
-        "--think", default="3,10", help="seconds between one expert's requests, MIN,MAX (default 3,10: reading a "
+        "--think",
+        default="3,10",
+        help="seconds between one expert's requests, MIN,MAX (default 3,10: reading a "
         "statement before rating it; 0.5,2 finds where the machine saturates)",
-    )  # fmt: skip
+    )
     parser.add_argument("--runs", type=int, default=1, help="repeat the whole run; the medians are printed too")
     parser.add_argument("--db-name", default="delphi_load", help="the scratch database (dropped after each run)")
     parser.add_argument("--app-root", type=Path, default=ROOT, help="the tree of the code to measure")

@@ -40,23 +40,35 @@ PAGE_TARGET_BYTES = 300_000
 
 
 def _study_file() -> str:
-    items = ["  - {code: Q1, kind: question, section: main, text: \"Is it time to recognize the new government?\", "
-             "dimensions: [agreement]}"]  # fmt: skip
+    items = [
+        '  - {code: Q1, kind: question, section: main, text: "Is it time to recognize the new government?", '
+        "dimensions: [agreement]}"
+    ]
     for number in range(2, N_ITEMS + 1):
         recommendation = number > N_ITEMS - N_RECOMMENDATIONS
         code = f"R{number}" if recommendation else f"C{number}"
         kind, dims = ("recommendation", "[agreement, feasibility]") if recommendation else ("claim", "[agreement]")
-        items.append(f"  - {{code: {code}, kind: {kind}, section: main, text: Statement number {number}., "
-                     f"dimensions: {dims}}}")  # fmt: skip
-    return "\n".join([
-        "format: delphi-study/1", "slug: bench-study", "title: Benchmark study",
-        "settings: {min_group_size: 3}", "consensus_rule: {preset: cos}",
-        "stopping_rule: {max_rounds: 4}",
-        "dimensions:",
-        "  - {key: agreement, label: Agreement, scale: {min: 1, max: 9}, agree: [7, 9], disagree: [1, 3]}",
-        "  - {key: feasibility, label: Feasibility, scale: {min: 1, max: 5}, agree: [4, 5], disagree: [1, 2]}",
-        "sections:", "  - {key: main, title: Main}", "items:", *items, "",
-    ])  # fmt: skip
+        items.append(
+            f"  - {{code: {code}, kind: {kind}, section: main, text: Statement number {number}., dimensions: {dims}}}"
+        )
+    return "\n".join(
+        [
+            "format: delphi-study/1",
+            "slug: bench-study",
+            "title: Benchmark study",
+            "settings: {min_group_size: 3}",
+            "consensus_rule: {preset: cos}",
+            "stopping_rule: {max_rounds: 4}",
+            "dimensions:",
+            "  - {key: agreement, label: Agreement, scale: {min: 1, max: 9}, agree: [7, 9], disagree: [1, 3]}",
+            "  - {key: feasibility, label: Feasibility, scale: {min: 1, max: 5}, agree: [4, 5], disagree: [1, 2]}",
+            "sections:",
+            "  - {key: main, title: Main}",
+            "items:",
+            *items,
+            "",
+        ]
+    )
 
 
 def _build() -> tuple[object, int]:
@@ -73,11 +85,19 @@ def _build() -> tuple[object, int]:
     study = study_import(text=_study_file(), filename="bench.yaml").study
     now = timezone.now()
     Panelist.objects.bulk_create(
-        Panelist(study=study, email=f"bench{n}@example.invalid", name=f"Bench Person {n}", pseudonym=f"Expert {n:03d}",
-                 group=GROUPS[n % len(GROUPS)] if n < N_PANEL - 2 else "Tiny group",
-                 token_hash=hash_token(f"bench-{n}"), token_issued_at=now, consent_at=now, is_synthetic=True)
+        Panelist(
+            study=study,
+            email=f"bench{n}@example.invalid",
+            name=f"Bench Person {n}",
+            pseudonym=f"Expert {n:03d}",
+            group=GROUPS[n % len(GROUPS)] if n < N_PANEL - 2 else "Tiny group",
+            token_hash=hash_token(f"bench-{n}"),
+            token_issued_at=now,
+            consent_at=now,
+            is_synthetic=True,
+        )
         for n in range(N_PANEL)
-    )  # fmt: skip
+    )
     panel = list(study.panelists.order_by("pk"))
     dimensions = {d.key: d for d in study.dimensions.all()}
     centers = rng.uniform(0.3, 0.9, size=N_ITEMS + N_RECOMMENDATIONS)
@@ -94,8 +114,11 @@ def _build() -> tuple[object, int]:
         ballots = Ballot.objects.bulk_create(
             Ballot(round=round_, panelist=p, status=Ballot.Status.SUBMITTED, submitted_at=now) for p in answering
         )
-        pairs = [(ri, d) for ri in round_.round_items.select_related("item").prefetch_related("item__dimensions")
-                 for d in sorted(ri.item.dimensions.all(), key=lambda d: d.order)]  # fmt: skip
+        pairs = [
+            (ri, d)
+            for ri in round_.round_items.select_related("item").prefetch_related("item__dimensions")
+            for d in sorted(ri.item.dimensions.all(), key=lambda d: d.order)
+        ]
         if opinion is None:
             opinion = np.clip(centers[None, : len(pairs)] + rng.normal(0, 0.25, (N_PANEL, len(pairs))), 0, 1)
         else:  # the panel moves halfway towards each item's median, with some noise
@@ -106,9 +129,17 @@ def _build() -> tuple[object, int]:
             for column, (round_item, d) in enumerate(pairs):
                 value = round(d.scale_min + opinion[row, column] * (d.scale_max - d.scale_min))
                 abstains = rng.random() < 0.03
-                ratings.append(Rating(ballot=ballot, round_item=round_item, dimension=dimensions[d.key],
-                                      value=None if abstains else value, scale_min=d.scale_min, scale_max=d.scale_max,
-                                      rationale="A reason." if column % 17 == 0 else ""))  # fmt: skip
+                ratings.append(
+                    Rating(
+                        ballot=ballot,
+                        round_item=round_item,
+                        dimension=dimensions[d.key],
+                        value=None if abstains else value,
+                        scale_min=d.scale_min,
+                        scale_max=d.scale_max,
+                        rationale="A reason." if column % 17 == 0 else "",
+                    )
+                )
         Rating.objects.bulk_create(ratings, batch_size=5000)
         n_ratings += len(ratings)
         round_close(round=round_, aggregate=False)

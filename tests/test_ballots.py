@@ -177,8 +177,12 @@ def test_an_open_answer_becomes_one_suggestion_that_later_answers_update_or_with
     suggestion_submit(panelist=me, round=round_, item=item, text="The sea is deep and cold.")
     suggestion = Suggestion.objects.get()
     assert (suggestion.text, suggestion.kind, suggestion.prompt_item, suggestion.round, suggestion.study) == (
-        "The sea is deep and cold.", Suggestion.Kind.NEW_ITEM, item, round_, study,
-    )  # fmt: skip
+        "The sea is deep and cold.",
+        Suggestion.Kind.NEW_ITEM,
+        item,
+        round_,
+        study,
+    )
     assert suggestion_submit(panelist=me, round=round_, item=item, text="") is None
     assert not Suggestion.objects.exists()
 
@@ -216,9 +220,13 @@ def test_a_refused_submission_keeps_the_answers_saved(one_round) -> None:  # typ
     with pytest.raises(DomainError, match="Rate at least one item"):
         answers_save(panelist=me, round=round_, entries=[], rationales={}, open_answers={}, submit=True)
     ballot = answers_save(
-        panelist=me, round=round_, entries=[RatingInput(round_.round_items.first().pk, "agreement", 4)],
-        rationales={}, open_answers={}, submit=True,
-    )  # fmt: skip
+        panelist=me,
+        round=round_,
+        entries=[RatingInput(round_.round_items.first().pk, "agreement", 4)],
+        rationales={},
+        open_answers={},
+        submit=True,
+    )
     assert ballot.status == Ballot.Status.SUBMITTED
 
 

@@ -59,9 +59,7 @@ def test_posting_a_group_in_the_profile_form_changes_nothing(client: Client, me:
     assert groups == {"Central Asia"}  # no new group beside the facilitator's
 
 
-def test_the_background_is_saved_and_shown_back_to_the_expert_and_the_facilitator(
-    client: Client, me: Panelist
-) -> None:
+def test_the_background_is_saved_and_shown_back_to_the_expert_and_the_facilitator(client: Client, me: Panelist) -> None:
     _enter(client, me)
     client.post("/e/profile/", {"background": "  Former border official  ", "years_experience": "20"})
     me.refresh_from_db()

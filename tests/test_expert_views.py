@@ -174,8 +174,14 @@ def test_the_save_button_saves_the_whole_form_without_javascript(client: Client,
     round_, me = open_round
     url = begin(client, me, round_)
     c1, r1 = ri(round_, "C1"), ri(round_, "R1")
-    form = {f"r{c1}-agreement": "8", f"rationale-{c1}": "Seen it.", f"r{r1}-agreement": "na", f"r{r1}-feasibility": "",
-            f"rationale-{r1}": "", "action": "save"}  # fmt: skip
+    form = {
+        f"r{c1}-agreement": "8",
+        f"rationale-{c1}": "Seen it.",
+        f"r{r1}-agreement": "na",
+        f"r{r1}-feasibility": "",
+        f"rationale-{r1}": "",
+        "action": "save",
+    }
     response = client.post(url, form, follow=True)
     assert "Your answers are saved." in response.content.decode()
     ballot = Ballot.objects.get(panelist=me)
@@ -437,10 +443,21 @@ def _rating_value(ballot: Ballot, code: str) -> int | None:
 def _live_statistic(round_: Round, code: str, n: int) -> None:
     round_item = round_.round_items.get(item__code=code)
     ItemStatistic.objects.create(
-        round=round_, round_item=round_item, dimension=round_item.item.dimensions.get(key="agreement"), group="",
-        n=n, abstentions=0, median=4.0, q1=3.0, q3=5.0, iqr=2.0, pct_agree=0.25, verdict="none",
-        distribution={"3": 1, "4": 2, "5": 1}, computed_at=timezone.now(),
-    )  # fmt: skip
+        round=round_,
+        round_item=round_item,
+        dimension=round_item.item.dimensions.get(key="agreement"),
+        group="",
+        n=n,
+        abstentions=0,
+        median=4.0,
+        q1=3.0,
+        q3=5.0,
+        iqr=2.0,
+        pct_agree=0.25,
+        verdict="none",
+        distribution={"3": 1, "4": 2, "5": 1},
+        computed_at=timezone.now(),
+    )
 
 
 def test_live_feedback_stays_hidden_until_enough_experts_answered(client: Client) -> None:

@@ -107,9 +107,13 @@ def test_postgres_killing_the_backend_mid_save_leaves_the_ballot_as_it_was() -> 
         # From a second connection, as an operator or a failover would: the request's own backend dies
         # with its transaction open, after the ballot's earlier writes of this save already ran.
         with psycopg.connect(
-            host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"] or None,
-            dbname=db["NAME"], autocommit=True,
-        ) as other:  # fmt: skip
+            host=db["HOST"],
+            port=db["PORT"] or 5432,
+            user=db["USER"],
+            password=db["PASSWORD"] or None,
+            dbname=db["NAME"],
+            autocommit=True,
+        ) as other:
             other.execute("SELECT pg_terminate_backend(%s)", [pid])
 
     with fail_on_rating_write(kill_backend):

@@ -15,8 +15,8 @@ import pytest
 
 from surveys.models import DeliveryLog, Panelist
 from surveys.models.panel import hash_token
-from surveys.services.rounds import round_create, round_open
 from surveys.services.queue import SEND_REMINDERS, enqueue
+from surveys.services.rounds import round_create, round_open
 from tests.conftest import start_celery_worker, stop_celery_worker, tasks_sent_to
 from tests.factories import consented_panel, small_study
 from tests.fake_smtp import fake_smtp

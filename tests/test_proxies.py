@@ -189,9 +189,12 @@ def test_a_bad_setting_is_refused_naming_the_variable_and_the_value(monkeypatch:
 def _production(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("DELPHI_") and k != "DATABASE_URL"}
     environ |= {
-        "DJANGO_SETTINGS_MODULE": "delphi.settings.production", "DELPHI_SECRET_KEY": "k" * 60,
-        "DELPHI_ALLOWED_HOSTS": "panel.example.org", "DELPHI_DATA_DIR": str(tmp_path), **env,
-    }  # fmt: skip
+        "DJANGO_SETTINGS_MODULE": "delphi.settings.production",
+        "DELPHI_SECRET_KEY": "k" * 60,
+        "DELPHI_ALLOWED_HOSTS": "panel.example.org",
+        "DELPHI_DATA_DIR": str(tmp_path),
+        **env,
+    }
     script = f"import django\ndjango.setup()\n{code}"
     return subprocess.run(  # noqa: S603 - our own interpreter and script
         [sys.executable, "-c", script], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120

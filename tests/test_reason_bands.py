@@ -33,8 +33,11 @@ def test_opening_the_next_round_stores_the_previous_rounds_shown_bands_on_its_ro
     assert stored is not None
     c1, agreement = str(s.ri("C1")), str(s.study.dimensions.get(key="agreement").pk)
     assert stored[c1][agreement] == [6.0, 7.0, 5]  # round 1's C1: 5, 6, 7, 7, 8 (type-7 quartiles), n = 5
-    assert _bands_by_code(s.second) == {("C1", "agreement"): (6.0, 7.0), ("C2", "agreement"): (5.0, 5.0),
-                                        ("R1", "agreement"): (8.0, 8.0)}  # fmt: skip
+    assert _bands_by_code(s.second) == {
+        ("C1", "agreement"): (6.0, 7.0),
+        ("C2", "agreement"): (5.0, 5.0),
+        ("R1", "agreement"): (8.0, 8.0),
+    }
     assert Round.objects.get(pk=s.first.pk).reason_bands == {}  # round 1 has no previous round
 
 

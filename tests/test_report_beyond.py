@@ -35,9 +35,21 @@ REASONS = [
     "Human rights, girls' education and women's work are not negotiable.",
 ]
 FIGURES = (
-    "median_ci", "pct_agree_ci", "verdict_confidence", "direction", "has_consensus", "agreement_a", "bimodality",
-    "kruskal_p", "epsilon_sq", "trend", "n_toward", "n_away", "n_stayed", "herding_index",
-)  # fmt: skip
+    "median_ci",
+    "pct_agree_ci",
+    "verdict_confidence",
+    "direction",
+    "has_consensus",
+    "agreement_a",
+    "bimodality",
+    "kruskal_p",
+    "epsilon_sq",
+    "trend",
+    "n_toward",
+    "n_away",
+    "n_stayed",
+    "herding_index",
+)
 
 
 def _answer(round_, panel, ratings) -> None:  # type: ignore[no-untyped-def]

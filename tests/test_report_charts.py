@@ -130,8 +130,17 @@ def test_a_dimension_without_consensus_gets_no_share_agreeing_panel() -> None:
     confidence = DimensionInfo("confidence", "Confidence", "", 1, 5, (4, 5), (1, 2), decides=False)
     agreement = DimensionInfo("agreement", "Agreement", "", 1, 9, (7, 9), (1, 3))
     painter = TrajectoryCharts([1, 2], 0.7)
-    rows = pd.DataFrame({"round": [1, 2], "median": [3.0, 3.0], "q1": [2.0, 3.0], "q3": [4.0, 4.0],
-                         "pct_agree": [0.2, 0.3], "verdict": ["", ""], "distribution": [{3: 4}, {3: 4}]})  # fmt: skip
+    rows = pd.DataFrame(
+        {
+            "round": [1, 2],
+            "median": [3.0, 3.0],
+            "q1": [2.0, 3.0],
+            "q3": [4.0, 4.0],
+            "pct_agree": [0.2, 0.3],
+            "verdict": ["", ""],
+            "distribution": [{3: 4}, {3: 4}],
+        }
+    )
     for layout in chart_set.LAYOUTS:
         assert painter.png(confidence, rows, layout).startswith(b"\x89PNG")
         titles = [ax.get_title(loc="left") for ax in painter._panels[("confidence", layout)].figure.axes]
@@ -147,14 +156,25 @@ def test_each_dimension_keeps_its_colour_when_another_has_no_share_decided() -> 
         DimensionInfo("feasibility", "Feasibility", "", 1, 5, (4, 5), (1, 2)),
     )
     rows = [
-        {"round": n, "dimension": d.key, "decides": d.decides, "n_items": 4, "n_in": 1, "n_out": 0,
-         "mean_iqr": 1.0 + n, "kendall_w": 0.3}
-        for n in (1, 2) for d in dims
-    ]  # fmt: skip
+        {
+            "round": n,
+            "dimension": d.key,
+            "decides": d.decides,
+            "n_items": 4,
+            "n_in": 1,
+            "n_out": 0,
+            "mean_iqr": 1.0 + n,
+            "kendall_w": 0.3,
+        }
+        for n in (1, 2)
+        for d in dims
+    ]
     data = SimpleNamespace(
-        convergence=pd.DataFrame(rows), dimensions=dims, round_numbers=[1, 2],
+        convergence=pd.DataFrame(rows),
+        dimensions=dims,
+        round_numbers=[1, 2],
         dimension=lambda key: next(d for d in dims if d.key == key),
-    )  # fmt: skip
+    )
     figure = convergence_figure(data)  # type: ignore[arg-type]
     iqr_axis, decided_axis, _ = figure.axes
     assert [line.get_color() for line in decided_axis.lines] == [
@@ -183,9 +203,19 @@ def test_the_headline_draws_and_labels_every_group_it_names(two_rounds: TwoRound
 def test_the_median_s_interval_is_drawn_where_the_statistics_carry_it() -> None:
     agreement = DimensionInfo("agreement", "Agreement", "", 1, 9, (7, 9), (1, 3))
     painter = TrajectoryCharts([1, 2], 0.7)
-    rows = pd.DataFrame({"round": [1, 2], "median": [5.0, 6.0], "q1": [4.0, 5.0], "q3": [6.0, 7.0],
-                         "pct_agree": [0.2, 0.3], "verdict": ["none", "none"], "distribution": [{5: 4}, {6: 4}],
-                         "median_ci_lo": [4.0, float("nan")], "median_ci_hi": [6.5, float("nan")]})  # fmt: skip
+    rows = pd.DataFrame(
+        {
+            "round": [1, 2],
+            "median": [5.0, 6.0],
+            "q1": [4.0, 5.0],
+            "q3": [6.0, 7.0],
+            "pct_agree": [0.2, 0.3],
+            "verdict": ["none", "none"],
+            "distribution": [{5: 4}, {6: 4}],
+            "median_ci_lo": [4.0, float("nan")],
+            "median_ci_hi": [6.5, float("nan")],
+        }
+    )
     painter.png(agreement, rows)
     segments = [s.tolist() for s in painter._panels[("agreement", "wide")].interval.get_segments()]
     assert segments[0] == [[1.0, 4.0], [1.0, 6.5]]  # round 1: the whisker spans the interval

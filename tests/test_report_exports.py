@@ -25,8 +25,14 @@ from surveys.selectors.reports import report_data
 from surveys.templatetags.feedback import num
 from tests.test_reports_data import TwoRounds, build_two_rounds
 
-VOCABULARY = {"Consensus in", "Consensus out", "No consensus", "No verdict", "No valid ratings",
-              "Not a consensus dimension"}  # fmt: skip
+VOCABULARY = {
+    "Consensus in",
+    "Consensus out",
+    "No consensus",
+    "No verdict",
+    "No valid ratings",
+    "Not a consensus dimension",
+}
 
 
 @pytest.fixture

@@ -15,16 +15,31 @@ AGREEMENT = DimensionInfo("agreement", "Agreement", "", 1, 9, (7, 9), (1, 3))
 CONFIDENCE = DimensionInfo("confidence", "Confidence", "", 1, 5, (4, 5), (1, 2), decides=False)
 
 
-def _row(number: int, ratings: list[int], *, group: str = "", verdict: str = "none", stable: bool | None = None,
-         dimension: DimensionInfo = AGREEMENT) -> dict[str, object]:  # fmt: skip
+def _row(
+    number: int,
+    ratings: list[int],
+    *,
+    group: str = "",
+    verdict: str = "none",
+    stable: bool | None = None,
+    dimension: DimensionInfo = AGREEMENT,
+) -> dict[str, object]:
     values = np.array(ratings, dtype=float)
     q1, median, q3 = np.quantile(values, [0.25, 0.5, 0.75], method="linear")
     agree = ((values >= dimension.agree[0]) & (values <= dimension.agree[1])).mean()
     return {
-        "round": number, "group": group, "n": len(values), "median": median, "q1": q1, "q3": q3, "iqr": q3 - q1,
-        "pct_agree": agree, "verdict": verdict if not group else "", "is_stable": stable,
+        "round": number,
+        "group": group,
+        "n": len(values),
+        "median": median,
+        "q1": q1,
+        "q3": q3,
+        "iqr": q3 - q1,
+        "pct_agree": agree,
+        "verdict": verdict if not group else "",
+        "is_stable": stable,
         "distribution": dict(Counter(int(v) for v in ratings)),
-    }  # fmt: skip
+    }
 
 
 def _frame(*rows: dict[str, object]) -> pd.DataFrame:
@@ -54,9 +69,13 @@ def test_a_held_verdict_reads_as_stable_consensus_since_its_first_round() -> Non
 def test_stable_ratings_without_consensus_read_as_stable_dissensus_and_name_the_groups_apart() -> None:
     panel = [4, 5, 5, 6, 6, 5, 4, 6, 5, 5, 8, 7]
     rows = _frame(
-        _row(1, panel), _row(1, [7, 8, 7], group="Russia"), _row(1, [4, 5, 4], group="Central Asia"),
-        _row(2, panel, stable=True), _row(2, [8, 7, 8], group="Russia"), _row(2, [4, 5, 5], group="Central Asia"),
-    )  # fmt: skip
+        _row(1, panel),
+        _row(1, [7, 8, 7], group="Russia"),
+        _row(1, [4, 5, 4], group="Central Asia"),
+        _row(2, panel, stable=True),
+        _row(2, [8, 7, 8], group="Russia"),
+        _row(2, [4, 5, 5], group="Central Asia"),
+    )
     result = finding(rows, AGREEMENT)
     assert result.trend == "stable_dissensus"
     assert result.text == (
@@ -68,10 +87,14 @@ def test_stable_ratings_without_consensus_read_as_stable_dissensus_and_name_the_
 
 def test_groups_in_the_agree_and_disagree_bands_read_as_polarised_between_groups() -> None:
     rows = _frame(
-        _row(1, [2, 3, 5, 7, 8, 8, 2, 5]), _row(1, [7, 8, 8], group="Russia"), _row(1, [2, 2, 3], group="Central Asia"),
-        _row(2, [2, 2, 5, 7, 8, 8, 2, 5]), _row(2, [7, 8, 8], group="Russia"), _row(2, [2, 2, 2], group="Central Asia"),
+        _row(1, [2, 3, 5, 7, 8, 8, 2, 5]),
+        _row(1, [7, 8, 8], group="Russia"),
+        _row(1, [2, 2, 3], group="Central Asia"),
+        _row(2, [2, 2, 5, 7, 8, 8, 2, 5]),
+        _row(2, [7, 8, 8], group="Russia"),
+        _row(2, [2, 2, 2], group="Central Asia"),
         _row(2, [2, 2, 3], group="Europe and North America"),
-    )  # fmt: skip
+    )
     result = finding(rows, AGREEMENT)
     assert result.trend == "polarised"
     assert result.text.startswith("Polarised between groups: Russia 8 vs Central Asia / Europe and North America 2;")

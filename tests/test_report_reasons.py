@@ -164,8 +164,15 @@ def test_open_answers_and_suggestions_are_listed_with_what_became_of_them(world:
     study, r1, r2 = world.study, world.rounds.round_1, world.rounds.round_2
     c2r2 = Item.objects.get(study=study, code="C2r2")
     q1 = Item.objects.get(study=study, code="Q1")
-    Suggestion.objects.create(study=study, round=r1, kind="rewording", text="Say wet, not water.",
-                              status="accepted", target_item=c2r2.replaces, created_item=c2r2)  # fmt: skip
+    Suggestion.objects.create(
+        study=study,
+        round=r1,
+        kind="rewording",
+        text="Say wet, not water.",
+        status="accepted",
+        target_item=c2r2.replaces,
+        created_item=c2r2,
+    )
     Suggestion.objects.create(study=study, round=r1, text="Ask about rain as well.", status="rejected")
     Suggestion.objects.create(study=study, round=r2, text="And snow.")
     for text in ("Only if they keep the dams.", "Never."):  # two answers to one question: too few to show

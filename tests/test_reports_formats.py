@@ -151,10 +151,22 @@ def test_the_standalone_html_carries_the_parts_stylesheet(two_rounds: TwoRounds)
 
 def test_the_xlsx_opens_with_the_expected_sheets(two_rounds: TwoRounds) -> None:
     cells = _xlsx_cells(render(report_data(two_rounds.study, with_ratings=True), "xlsx"))
-    assert tuple(cells) == SHEETS == (
-        "Summary", "Statistics", "Shifts", "Movement", "Attrition", "Ratings", "Rationales", "Suggestions",
-        "Methods", "Checklist",
-    )  # fmt: skip
+    assert (
+        tuple(cells)
+        == SHEETS
+        == (
+            "Summary",
+            "Statistics",
+            "Shifts",
+            "Movement",
+            "Attrition",
+            "Ratings",
+            "Rationales",
+            "Suggestions",
+            "Methods",
+            "Checklist",
+        )
+    )
     ratings = cells["Ratings"]
     assert ratings[0][:6] == ("round", "item_code", "lineage_root_code", "dimension", "pseudonym", "group")
     assert len(ratings) - 1 == Rating.objects.filter(ballot__round__study=two_rounds.study).count()

@@ -186,8 +186,14 @@ def test_the_report_page_makes_a_constant_number_of_queries(
     bigger = build_two_rounds("bigger-report")
     section = bigger.study.sections.first()
     for number in range(12):
-        item = Item.objects.create(study=bigger.study, code=f"X{number}", kind="claim", section=section,
-                                   text=f"Extra claim {number}", order=100 + number)  # fmt: skip
+        item = Item.objects.create(
+            study=bigger.study,
+            code=f"X{number}",
+            kind="claim",
+            section=section,
+            text=f"Extra claim {number}",
+            order=100 + number,
+        )
         item.dimensions.set(bigger.study.dimensions.all())
     round_3 = round_next(study=bigger.study, add=list(bigger.study.items.filter(code__startswith="X")))
     round_open(round=round_3)

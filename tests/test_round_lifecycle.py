@@ -334,9 +334,13 @@ def test_a_suggested_item_becomes_an_item_of_the_draft_round_with_the_chosen_cod
     round_2 = round_next(study=study)
     suggestion = Suggestion.objects.create(study=study, text="Rain is wet too.")
     item = suggestion_accept(
-        suggestion=suggestion, round=round_2, code="C3", kind="claim", section=study.sections.get(key="claims"),
+        suggestion=suggestion,
+        round=round_2,
+        code="C3",
+        kind="claim",
+        section=study.sections.get(key="claims"),
         dimensions=list(study.dimensions.filter(key="agreement")),
-    )  # fmt: skip
+    )
     assert (item.code, item.text, item.kind) == ("C3", "Rain is wet too.", "claim")
     assert [d.key for d in item.dimensions.all()] == ["agreement"]
     assert list(round_2.round_items.order_by("order").values_list("item__code", flat=True)) == ["C2", "C3"]
@@ -368,8 +372,9 @@ def test_a_suggestion_needs_a_free_code_a_section_and_a_dimension() -> None:
     claims = study.sections.get(key="claims")
     agreement = list(study.dimensions.filter(key="agreement"))
     with pytest.raises(DomainError, match="The code C1 is taken"):
-        suggestion_accept(suggestion=suggestion, round=round_2, code="C1", kind="claim", section=claims,
-                          dimensions=agreement)  # fmt: skip
+        suggestion_accept(
+            suggestion=suggestion, round=round_2, code="C1", kind="claim", section=claims, dimensions=agreement
+        )
     with pytest.raises(DomainError, match="at least one dimension"):
         suggestion_accept(suggestion=suggestion, round=round_2, code="C3", kind="claim", section=claims)
     with pytest.raises(DomainError, match="Open questions are asked in round 1 only"):

@@ -24,9 +24,12 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 def _autosave(panelist: Panelist, ballot: Ballot, entries: list[RatingInput]) -> Autosaved:
     return ballot_autosave(
-        panelist_id=panelist.pk, fingerprint=link_fingerprint(panelist), ballot_id=ballot.pk, entries=entries,
+        panelist_id=panelist.pk,
+        fingerprint=link_fingerprint(panelist),
+        ballot_id=ballot.pk,
+        entries=entries,
         rationales={},
-    )  # fmt: skip
+    )
 
 
 def _begun(round_: Round, panel: list[Panelist]) -> list[Ballot]:

@@ -163,6 +163,9 @@ CELERY_RESULT_BACKEND = None
 # Without a broker, tasks run in-process when enqueued: the embedded default needs no services.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Where tasks run inline (no broker), a report build runs in a thread of the web process instead, so
+# "Build PDF" returns at once and the page shows the job building, then its link. Tests set it False.
+DELPHI_REPORT_BUILD_THREAD = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -175,9 +178,6 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-pending": {"task": "surveys.tasks.sweep_pending", "schedule": crontab()},
 }
 # With the broker down, a web request must not hang: fail fast; the sweep re-sends later.
-# Where tasks run inline (no broker), a report build runs in a thread of the web process instead, so
-# "Build PDF" returns at once and the page shows the job building, then its link. Tests set it False.
-DELPHI_REPORT_BUILD_THREAD = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 # A task whose worker died unacknowledged (acks_late) is handed out again after the visibility
 # timeout; it must exceed the longest task. Tests of a killed worker shorten it.

@@ -27,9 +27,16 @@ class RoundAdmin(ServiceAdmin):
     list_filter = ("status", "study", "is_live_feedback")
     search_fields = ("study__title", "study__slug")
     fields = (
-        "study", "number", "status", "closes_at", "opens_at", "opened_at", "closed_at", "aggregated_at",
+        "study",
+        "number",
+        "status",
+        "closes_at",
+        "opens_at",
+        "opened_at",
+        "closed_at",
+        "aggregated_at",
         "is_live_feedback",
-    )  # fmt: skip
+    )
     inlines = [RoundItemInline]
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]

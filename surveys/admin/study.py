@@ -48,8 +48,15 @@ class SectionInline(ShownInline):
 class DimensionInline(ShownInline):
     model = m.Dimension
     fields = readonly_fields = (
-        "key", "label", "scale_min", "scale_max", "agree_low", "agree_high", "disagree_low", "disagree_high",
-    )  # fmt: skip
+        "key",
+        "label",
+        "scale_min",
+        "scale_max",
+        "agree_low",
+        "agree_high",
+        "disagree_low",
+        "disagree_high",
+    )
 
 
 @admin.register(m.Study)

@@ -52,8 +52,10 @@ def answers_from(data: dict[str, Any], view: BallotView) -> Answers:
             continue
         answers.entries.append(RatingInput(round_item.pk, rating["dimension"], rating["value"]))
         answers.paths[key] = f"ratings[{n}]"
-    for name, target, key_of in (("rationales", answers.rationales, rationale_field_name),
-                                 ("open_answers", answers.open_answers, open_field_name)):  # fmt: skip
+    for name, target, key_of in (
+        ("rationales", answers.rationales, rationale_field_name),
+        ("open_answers", answers.open_answers, open_field_name),
+    ):
         for n, entry in enumerate(data.get(name, [])):
             round_item = by_code.get(entry["item"])
             if round_item is None:

@@ -17,10 +17,13 @@ def expertise_field(section_key: str) -> str:
 
 class ProfileForm(forms.Form):
     background = forms.CharField(
-        label="Your background", required=False, max_length=BACKGROUND_MAX_LENGTH, widget=forms.Textarea,
+        label="Your background",
+        required=False,
+        max_length=BACKGROUND_MAX_LENGTH,
+        widget=forms.Textarea,
         help_text="In your own words, if you like: your field, role or region. The facilitator sees it; "
         "no result uses it.",
-    )  # fmt: skip
+    )
     years_experience = forms.IntegerField(
         label="Years of experience in this field", required=False, min_value=0, max_value=YEARS_MAX
     )

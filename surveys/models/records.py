@@ -104,7 +104,6 @@ class ReportJob(models.Model):
     def __str__(self) -> str:
         return f"{self.study.slug} {self.format} ({self.status})"
 
-
     @property
     def is_pending(self) -> bool:
         """Queued or being built: not yet a file, nor an error."""
@@ -117,6 +116,7 @@ class ReportJob(models.Model):
     @property
     def is_failed(self) -> bool:
         return self.status == ReportJobStatus.FAILED
+
 
 class DeliveryKind(models.TextChoices):
     INVITATION = "invitation", "Invitation"

@@ -62,20 +62,20 @@ class Round(models.Model):
         return f"{self.study.slug} round {self.number} ({self.status})"
 
     @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
 
     @property
-    def is_draft(self) -> bool:
-        return self.status == self.Status.DRAFT
+    def is_aggregated(self) -> bool:
+        return self.status == self.Status.AGGREGATED
 
     def move_to(self, target: str) -> None:
         check_transition(f"Round {self.number}", self.TRANSITIONS, self.status, target)
         self.status = target
-
-    @property
-    def is_aggregated(self) -> bool:
-        return self.status == self.Status.AGGREGATED
 
 
 class RoundItem(models.Model):

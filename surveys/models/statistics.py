@@ -105,10 +105,23 @@ class ItemStatistic(models.Model):
     )
     #: The beyond-consensus figures stored above (surveys.stats.BEYOND_COLUMNS), in report order.
     BEYOND_COLUMNS: ClassVar[tuple[str, ...]] = (
-        "median_ci_lo", "median_ci_hi", "pct_agree_ci_lo", "pct_agree_ci_hi", "verdict_confidence",
-        "direction", "has_consensus", "agreement_a", "bimodality", "kruskal_p", "epsilon_sq", "trend",
-        "n_toward", "n_away", "n_stayed", "herding_index",
-    )  # fmt: skip
+        "median_ci_lo",
+        "median_ci_hi",
+        "pct_agree_ci_lo",
+        "pct_agree_ci_hi",
+        "verdict_confidence",
+        "direction",
+        "has_consensus",
+        "agreement_a",
+        "bimodality",
+        "kruskal_p",
+        "epsilon_sq",
+        "trend",
+        "n_toward",
+        "n_away",
+        "n_stayed",
+        "herding_index",
+    )
 
     class Meta:
         ordering = ["round", "round_item__order", "dimension__order", "group"]

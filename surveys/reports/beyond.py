@@ -27,9 +27,19 @@ from .source import ReportSource
 #: The issue's names, in report order; intervals are pairs of stored columns.
 INTERVALS = {"median_ci": ("median_ci_lo", "median_ci_hi"), "pct_agree_ci": ("pct_agree_ci_lo", "pct_agree_ci_hi")}
 SINGLE = (
-    "verdict_confidence", "direction", "has_consensus", "agreement_a", "bimodality", "kruskal_p", "epsilon_sq",
-    "trend", "n_toward", "n_away", "n_stayed", "herding_index",
-)  # fmt: skip
+    "verdict_confidence",
+    "direction",
+    "has_consensus",
+    "agreement_a",
+    "bimodality",
+    "kruskal_p",
+    "epsilon_sq",
+    "trend",
+    "n_toward",
+    "n_away",
+    "n_stayed",
+    "herding_index",
+)
 NULL_FIGURES: dict[str, Any] = {**dict.fromkeys(INTERVALS), **dict.fromkeys(SINGLE)}
 THEME_KEYS = ("label", "terms", "size", "by_side", "example")
 

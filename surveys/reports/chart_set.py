@@ -60,17 +60,24 @@ def chart_specs(data: ReportData) -> dict[str, ChartSpec]:
         dimension = data.dimension(key)
         alt = f"{codes[root]}, {dimension.label}: median and IQR"
         alt += ", % agree against the rule" if dimension.decides else ""
-        specs[name] = ChartSpec(name, alt + " and the distribution of ratings, per round",
-                                tuple((lay, trajectory_size(lay, dimension.decides)) for lay in LAYOUTS))  # fmt: skip
+        specs[name] = ChartSpec(
+            name,
+            alt + " and the distribution of ratings, per round",
+            tuple((lay, trajectory_size(lay, dimension.decides)) for lay in LAYOUTS),
+        )
     if len(data.convergence):
-        specs[CONVERGENCE] = ChartSpec(CONVERGENCE, "Mean IQR, share of items decided and Kendall's W per round",
-                                       tuple((lay, convergence_size(lay)) for lay in LAYOUTS))  # fmt: skip
+        specs[CONVERGENCE] = ChartSpec(
+            CONVERGENCE,
+            "Mean IQR, share of items decided and Kendall's W per round",
+            tuple((lay, convergence_size(lay)) for lay in LAYOUTS),
+        )
     quadrant = quadrant_data(data)
     if quadrant is not None:
         specs[QUADRANT] = ChartSpec(
-            QUADRANT, "Each recommendation's median desirability and feasibility, one panel per round",
+            QUADRANT,
+            "Each recommendation's median desirability and feasibility, one panel per round",
             tuple((lay, quadrant_size(lay, len(quadrant.rounds))) for lay in LAYOUTS),
-        )  # fmt: skip
+        )
     return specs
 
 

@@ -158,9 +158,14 @@ class TrajectoryCharts:
         whiskers = median_ax.vlines(self.x, low, low, color=LINE, lw=4, alpha=0.3)
         heat = heat_ax.imshow(
             np.full((high - low + 1, len(self.x)), np.nan),
-            aspect="auto", origin="lower", cmap=HEAT, vmin=0, vmax=1, interpolation="nearest",
+            aspect="auto",
+            origin="lower",
+            cmap=HEAT,
+            vmin=0,
+            vmax=1,
+            interpolation="nearest",
             extent=(0.5, len(self.rounds) + 0.5, low - 0.5, high + 0.5),
-        )  # fmt: skip
+        )
         heat_ax.set_yticks(range(low, high + 1, step))
         panels = _Panels(figure, canvas, line, whiskers, heat)
         if dimension.decides:
@@ -170,8 +175,14 @@ class TrajectoryCharts:
             panels.bars = agree_ax.bar(self.x, np.zeros(len(self.x)), width=0.6, color=COLORS[""])
             if self.threshold is not None:
                 agree_ax.axhline(self.threshold, color="#333333", lw=1, ls="--", zorder=3)
-                agree_ax.text(0.55, min(self.threshold + 0.03, 0.97), f"rule {self.threshold:.0%}",
-                              fontsize=FONT["tick"], color="#333333", va="bottom")  # fmt: skip
+                agree_ax.text(
+                    0.55,
+                    min(self.threshold + 0.03, 0.97),
+                    f"rule {self.threshold:.0%}",
+                    fontsize=FONT["tick"],
+                    color="#333333",
+                    va="bottom",
+                )
         panels.interval = median_ax.vlines(self.x, low, low, color="#10263d", lw=1.2, zorder=4)  # median's CI
         moving = self._moving(panels)
         for artist in moving:
@@ -207,10 +218,11 @@ class TrajectoryCharts:
         pick = [n in by_round.index for n in self.rounds]
         columns = [c for c in ("median", "q1", "q3", "pct_agree", "median_ci_lo", "median_ci_hi") if c in by_round]
         series = {
-            c: np.array([by_round.at[n, c] if ok else np.nan for n, ok in zip(self.rounds, pick, strict=True)],
-                        dtype=float)
+            c: np.array(
+                [by_round.at[n, c] if ok else np.nan for n, ok in zip(self.rounds, pick, strict=True)], dtype=float
+            )
             for c in columns
-        }  # fmt: skip
+        }
         return by_round, pick, series
 
     def _update(self, panels: _Panels, dimension: DimensionInfo, rows: pd.DataFrame) -> None:
@@ -222,9 +234,11 @@ class TrajectoryCharts:
         panels.band = median_ax.fill_between(self.x, series["q1"], series["q3"], color=BAND, alpha=0.45, lw=0)
         low = dimension.scale_min
         panels.whiskers.set_segments(
-            [[(x, q1), (x, q3)] if ok else [(x, low), (x, low)]
-             for x, q1, q3, ok in zip(self.x, series["q1"], series["q3"], pick, strict=True)]
-        )  # fmt: skip
+            [
+                [(x, q1), (x, q3)] if ok else [(x, low), (x, low)]
+                for x, q1, q3, ok in zip(self.x, series["q1"], series["q3"], pick, strict=True)
+            ]
+        )
         lo, hi = series.get("median_ci_lo"), series.get("median_ci_hi")
         segments = []
         for index, x in enumerate(self.x):

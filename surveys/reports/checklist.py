@@ -78,8 +78,10 @@ def _pooled(data: ReportData) -> tuple[str, str]:
 
 
 def _response(data: ReportData) -> tuple[str, str]:
-    rates = [f"round {r['round']}: {r['answered']} of {r['panel_size']} ({fmt_pct(r['response_rate'])})"
-             for r in data.attrition.to_dict("records")]  # fmt: skip
+    rates = [
+        f"round {r['round']}: {r['answered']} of {r['panel_size']} ({fmt_pct(r['response_rate'])})"
+        for r in data.attrition.to_dict("records")
+    ]
     return "Methods appendix, Response rates per round; Attrition", "; ".join(rates) or "No aggregated round yet."
 
 
@@ -107,8 +109,15 @@ def _rounds(data: ReportData) -> tuple[str, str]:
 
 def _changes(data: ReportData) -> tuple[str, str]:
     counts = data.item_changes["change"].value_counts().to_dict() if len(data.item_changes) else {}
-    parts = [f"{counts.get(k, 0)} {label}" for k, label in (("reworded", "reworded"), ("added", "added"),
-             ("decided", "retired with consensus"), ("dropped", "dropped without consensus"))]  # fmt: skip
+    parts = [
+        f"{counts.get(k, 0)} {label}"
+        for k, label in (
+            ("reworded", "reworded"),
+            ("added", "added"),
+            ("decided", "retired with consensus"),
+            ("dropped", "dropped without consensus"),
+        )
+    ]
     return "Methods appendix, How items changed between rounds", ", ".join(parts) + "."
 
 
@@ -165,8 +174,11 @@ def _reminders(data: ReportData) -> tuple[str, str]:
 
 
 def _dates(data: ReportData) -> tuple[str, str]:
-    spans = [f"round {r.number}: {r.opened_at:%Y-%m-%d} to {r.closed_at:%Y-%m-%d}"
-             for r in data.reported_rounds if r.opened_at and r.closed_at]  # fmt: skip
+    spans = [
+        f"round {r.number}: {r.opened_at:%Y-%m-%d} to {r.closed_at:%Y-%m-%d}"
+        for r in data.reported_rounds
+        if r.opened_at and r.closed_at
+    ]
     return "Methods appendix, Response rates per round", "; ".join(spans) or "No round has closed yet."
 
 
@@ -221,13 +233,33 @@ def _limitations(data: ReportData) -> tuple[str, str]:
 
 
 TOPICS: dict[str, Callable[[ReportData], tuple[str, str]]] = {
-    "title": _title, "aim": _aim, "source": _source, "composition": _composition, "pooled": _pooled,
-    "response": _response, "invited": _invited, "rule": _rule, "rounds": _rounds, "changes": _changes,
-    "retired": _retired, "method": _method, "items": _items, "collection": _collection, "analysis": _analysis,
-    "feedback": _feedback, "anonymity": _anonymity, "reminders": _reminders, "dates": _dates,
-    "deviations": _deviations, "outcome": _outcome, "headline": _headline, "groups": _groups, "flow": _flow,
-    "influences": _influences, "limitations": _limitations,
-}  # fmt: skip
+    "title": _title,
+    "aim": _aim,
+    "source": _source,
+    "composition": _composition,
+    "pooled": _pooled,
+    "response": _response,
+    "invited": _invited,
+    "rule": _rule,
+    "rounds": _rounds,
+    "changes": _changes,
+    "retired": _retired,
+    "method": _method,
+    "items": _items,
+    "collection": _collection,
+    "analysis": _analysis,
+    "feedback": _feedback,
+    "anonymity": _anonymity,
+    "reminders": _reminders,
+    "dates": _dates,
+    "deviations": _deviations,
+    "outcome": _outcome,
+    "headline": _headline,
+    "groups": _groups,
+    "flow": _flow,
+    "influences": _influences,
+    "limitations": _limitations,
+}
 
 
 def checklist(data: ReportData) -> tuple[Entry, ...]:

@@ -14,6 +14,8 @@ attrition, and a methods appendix.
 
 from __future__ import annotations
 
+# `# fmt: skip` below keeps the long keyword lists that fill a frozen record from one row compact: as tables
+# to read across; one argument per line would double the module without making it clearer.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime

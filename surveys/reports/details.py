@@ -43,23 +43,38 @@ def build_details(
     parent = {row["id"]: row["replaces_id"] for row in source.items}
     root_codes = {pk: item_codes[_root(pk, parent)] for pk in item_codes}
     whole = statistics[statistics["group"] == ""]
-    whole_n = {(int(r), c, d): int(n) for r, c, d, n in zip(whole["round"], whole["item_code"], whole["dimension"],
-                                                             whole["n"], strict=True)}  # fmt: skip
-    bands = {pk: (row["key"], (row["agree_low"], row["agree_high"]), (row["disagree_low"], row["disagree_high"]))
-             for pk, row in dims.items()}  # fmt: skip
+    whole_n = {
+        (int(r), c, d): int(n)
+        for r, c, d, n in zip(whole["round"], whole["item_code"], whole["dimension"], whole["n"], strict=True)
+    }
+    bands = {
+        pk: (row["key"], (row["agree_low"], row["agree_high"]), (row["disagree_low"], row["disagree_high"]))
+        for pk, row in dims.items()
+    }
     reasons, reason_counts = reasons_.rationale_frames(
-        source.answers, whole_n=whole_n, round_numbers=reported, item_codes=item_codes, root_codes=root_codes,
-        dimensions=bands, lineage_order=lineage_order, dimension_order=dimension_order, min_group_size=min_group_size,
-    )  # fmt: skip
+        source.answers,
+        whole_n=whole_n,
+        round_numbers=reported,
+        item_codes=item_codes,
+        root_codes=root_codes,
+        dimensions=bands,
+        lineage_order=lineage_order,
+        dimension_order=dimension_order,
+        min_group_size=min_group_size,
+    )
     first_asked: dict[int, int] = {}
     for round_id, item_id, _order in source.round_items:
         if round_id in reported:
             first_asked[item_id] = min(first_asked.get(item_id, reported[round_id]), reported[round_id])
     suggestions = reasons_.suggestions_frame(
-        source.suggestions, round_numbers={row["id"]: row["number"] for row in source.rounds}, item_codes=item_codes,
-        first_asked=first_asked, respondents={p.round_number: p.n_submitted for p in turnout},
-        min_group_size=min_group_size, note=suppressed_note(min_group_size).replace("ratings", "answers"),
-    )  # fmt: skip
+        source.suggestions,
+        round_numbers={row["id"]: row["number"] for row in source.rounds},
+        item_codes=item_codes,
+        first_asked=first_asked,
+        respondents={p.round_number: p.n_submitted for p in turnout},
+        min_group_size=min_group_size,
+        note=suppressed_note(min_group_size).replace("ratings", "answers"),
+    )
     movement = _movement(source, reported, lineages, item_codes, root_codes, dimension_keys)
     label_of = {p["id"]: labels.get(p["group"], POOLED) for p in source.panelists if p["id"] in on_panel}
     n_dims = Counter(item_id for item_id, _ in source.item_dimensions)
@@ -96,23 +111,35 @@ def _movement(
     """The counts the aggregation stored, and those of the rounds it stored none for computed from
     every rating (the selector then reads them all: :func:`.movement.unstored_rounds`)."""
     stored = movement_.stored_movement(
-        source.statistics, round_numbers=reported, item_codes=item_codes, root_codes=root_codes,
+        source.statistics,
+        round_numbers=reported,
+        item_codes=item_codes,
+        root_codes=root_codes,
         dimension_keys=dimension_keys,
-    )  # fmt: skip
+    )
     in_order = sorted(reported, key=lambda pk: reported[pk])
     missing = {reported[pk] for pk in movement_.unstored_rounds(source.statistics, in_order)}
     if not missing:
         return stored
     scales = {
-        row["key"]: Scale(row["scale_min"], row["scale_max"], (row["agree_low"], row["agree_high"]),
-                          (row["disagree_low"], row["disagree_high"]))
+        row["key"]: Scale(
+            row["scale_min"],
+            row["scale_max"],
+            (row["agree_low"], row["agree_high"]),
+            (row["disagree_low"], row["disagree_high"]),
+        )
         for row in source.dimensions
-    }  # fmt: skip
+    }
     by_round = {(number, lin.root_code): code for lin in lineages for number, code in lin.codes_by_round.items()}
     answers = [a for a in source.answers if a[0] in reported]
     computed = movement_.computed_movement(
-        answers, reported=sorted(reported.values()), round_numbers=reported, item_codes_by_round=by_round,
-        root_codes=root_codes, dimension_keys=dimension_keys, scales=scales,
-    )  # fmt: skip
+        answers,
+        reported=sorted(reported.values()),
+        round_numbers=reported,
+        item_codes_by_round=by_round,
+        root_codes=root_codes,
+        dimension_keys=dimension_keys,
+        scales=scales,
+    )
     computed = computed[computed["round"].isin(missing)]
     return pd.concat([stored, computed], ignore_index=True) if len(stored) else computed.reset_index(drop=True)

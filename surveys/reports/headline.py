@@ -54,9 +54,10 @@ def headline_context(data: ReportData) -> dict[str, Any] | None:
     whole = rows[rows["group"] == ""].set_index("round")
     band = [
         (float(whole.at[n, "q1"]), float(whole.at[n, "q3"]))
-        if n in whole.index and pd.notna(whole.at[n, "q1"]) else None
+        if n in whole.index and pd.notna(whole.at[n, "q1"])
+        else None
         for n in rounds
-    ]  # fmt: skip
+    ]
     result = finding(rows, dimension)
     title = f"{lineage.code}, {dimension.label}: the median per round, whole panel and each group"
     charts = [
@@ -107,10 +108,15 @@ def _group_table(
     for number in rounds:
         if number in chosen.index:
             row = chosen.loc[number]
-            cells.append({
-                "round": number, "n": int(row["n"]), "median": fmt_num(row["median"]),
-                "iqr": f"{fmt_num(row['q1'])}–{fmt_num(row['q3'])}", "pct_agree": fmt_pct(row["pct_agree"]),
-            })  # fmt: skip
+            cells.append(
+                {
+                    "round": number,
+                    "n": int(row["n"]),
+                    "median": fmt_num(row["median"]),
+                    "iqr": f"{fmt_num(row['q1'])}–{fmt_num(row['q3'])}",
+                    "pct_agree": fmt_pct(row["pct_agree"]),
+                }
+            )
         elif number in withheld:
             cells.append({"round": number, "suppressed": note})
         else:

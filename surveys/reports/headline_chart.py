@@ -17,6 +17,8 @@ shows one of them by media query.
 
 from __future__ import annotations
 
+# `# fmt: skip` below keeps each SVG element's attributes on the lines they are written on, so one element
+# reads as one statement; the formatter would split every attribute run differently.
 from collections.abc import Sequence
 from dataclasses import dataclass
 

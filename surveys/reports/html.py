@@ -67,12 +67,19 @@ def _cell(row: Any | None, number: int, decides: bool = True) -> dict[str, Any]:
     if row is None:
         return {"round": number, "asked": False}
     return {
-        "round": number, "asked": True, "code": row["item_code"], "n": int(row["n"]),
-        "abstentions": int(row["abstentions"]), "median": fmt_num(row["median"]), "q1": fmt_num(row["q1"]),
-        "q3": fmt_num(row["q3"]), "iqr": fmt_num(row["iqr"]), "pct_agree": fmt_pct(row["pct_agree"]),
+        "round": number,
+        "asked": True,
+        "code": row["item_code"],
+        "n": int(row["n"]),
+        "abstentions": int(row["abstentions"]),
+        "median": fmt_num(row["median"]),
+        "q1": fmt_num(row["q1"]),
+        "q3": fmt_num(row["q3"]),
+        "iqr": fmt_num(row["iqr"]),
+        "pct_agree": fmt_pct(row["pct_agree"]),
         "verdict": row["verdict"] or ("nodata" if decides or not row["n"] else "meta"),
         "verdict_label": verdict_label(row["verdict"], int(row["n"]), decides=decides),
-    }  # fmt: skip
+    }
 
 
 def _dimension_rows(
@@ -97,29 +104,40 @@ def _stability(data: ReportData) -> dict[str, Any]:
     summary = []
     for number, chosen in shifts.groupby("round_to", sort=True):
         paired = chosen[chosen["n_paired"].fillna(0) > 0]
-        summary.append({
-            "round_from": int(chosen["round_from"].min()), "round_to": int(number), "items": len(chosen),
-            "stable": int(paired["is_stable"].fillna(False).astype(bool).sum()),
-            "median_scheibe": fmt_pct(paired["scheibe_pct_change"].median()),
-            "median_kappa": fmt_num(paired["kappa_qw"].median()),
-            "median_unchanged": fmt_pct(paired["pct_unchanged"].median()),
-        })  # fmt: skip
+        summary.append(
+            {
+                "round_from": int(chosen["round_from"].min()),
+                "round_to": int(number),
+                "items": len(chosen),
+                "stable": int(paired["is_stable"].fillna(False).astype(bool).sum()),
+                "median_scheibe": fmt_pct(paired["scheibe_pct_change"].median()),
+                "median_kappa": fmt_num(paired["kappa_qw"].median()),
+                "median_unchanged": fmt_pct(paired["pct_unchanged"].median()),
+            }
+        )
     detail = []
     if len(shifts):
         latest = shifts[shifts["round_to"] == shifts["round_to"].max()]
         for _, row in latest.sort_values("scheibe_pct_change", ascending=False).head(STABILITY_DETAIL_LIMIT).iterrows():
-            detail.append({
-                "code": row["item_code_to"], "root": row["lineage_root_code"],
-                "dimension_label": data.dimension(row["dimension"]).label,
-                "median": f"{fmt_num(row['median_from'])} → {fmt_num(row['median_to'])}",
-                "n_paired": fmt_num(row["n_paired"], 0), "wilcoxon_p": fmt_p(row["wilcoxon_p"]),
-                "kappa": fmt_num(row["kappa_qw"]), "unchanged": fmt_pct(row["pct_unchanged"]),
-                "scheibe": fmt_pct(row["scheibe_pct_change"]), "delta_cv": fmt_num(row["delta_cv"]),
-                "is_stable": (  # None ("n/a"): an item new in the round has no pair to compare
-                    None if _missing(row["n_paired"]) or not row["n_paired"] or _missing(row["is_stable"])
-                    else bool(row["is_stable"])
-                ),
-            })  # fmt: skip
+            detail.append(
+                {
+                    "code": row["item_code_to"],
+                    "root": row["lineage_root_code"],
+                    "dimension_label": data.dimension(row["dimension"]).label,
+                    "median": f"{fmt_num(row['median_from'])} → {fmt_num(row['median_to'])}",
+                    "n_paired": fmt_num(row["n_paired"], 0),
+                    "wilcoxon_p": fmt_p(row["wilcoxon_p"]),
+                    "kappa": fmt_num(row["kappa_qw"]),
+                    "unchanged": fmt_pct(row["pct_unchanged"]),
+                    "scheibe": fmt_pct(row["scheibe_pct_change"]),
+                    "delta_cv": fmt_num(row["delta_cv"]),
+                    "is_stable": (  # None ("n/a"): an item new in the round has no pair to compare
+                        None
+                        if _missing(row["n_paired"]) or not row["n_paired"] or _missing(row["is_stable"])
+                        else bool(row["is_stable"])
+                    ),
+                }
+            )
     return {"summary": summary, "detail": detail, "total": len(shifts)}
 
 
@@ -134,11 +152,17 @@ def _attrition(data: ReportData) -> dict[str, Any]:
 
 def _convergence(data: ReportData) -> list[dict[str, Any]]:
     return [
-        {**r, "label": data.dimension(r["dimension"]).label, "mean_iqr": fmt_num(r["mean_iqr"]),
-         "mean_cv": fmt_num(r["mean_cv"]), "apmo": fmt_pct(r["apmo"]), "kendall_w": fmt_num(r["kendall_w"], 3),
-         "kendall_p": fmt_p(r["kendall_p"])}
+        {
+            **r,
+            "label": data.dimension(r["dimension"]).label,
+            "mean_iqr": fmt_num(r["mean_iqr"]),
+            "mean_cv": fmt_num(r["mean_cv"]),
+            "apmo": fmt_pct(r["apmo"]),
+            "kendall_w": fmt_num(r["kendall_w"], 3),
+            "kendall_p": fmt_p(r["kendall_p"]),
+        }
         for r in data.convergence.to_dict("records")
-    ]  # fmt: skip
+    ]
 
 
 def _items_per_round(data: ReportData) -> list[dict[str, Any]]:
@@ -153,12 +177,17 @@ def _items_per_round(data: ReportData) -> list[dict[str, Any]]:
 
 def _divergence(data: ReportData) -> list[dict[str, Any]]:
     return [
-        {"round": r["round"], "code": r["item_code"], "root": r["lineage_root_code"],
-         "dimension_label": data.dimension(r["dimension"]).label,
-         "panel_median": fmt_num(r["panel_median"]), "range": fmt_num(r["median_range"]),
-         "groups": [(g, fmt_num(m)) for g, m in r["group_medians"]]}
+        {
+            "round": r["round"],
+            "code": r["item_code"],
+            "root": r["lineage_root_code"],
+            "dimension_label": data.dimension(r["dimension"]).label,
+            "panel_median": fmt_num(r["panel_median"]),
+            "range": fmt_num(r["median_range"]),
+            "groups": [(g, fmt_num(m)) for g, m in r["group_medians"]],
+        }
         for r in latest_divergence(data.divergence, DIVERGENCE_LIMIT).to_dict("records")
-    ]  # fmt: skip
+    ]
 
 
 def report_context(data: ReportData, *, chart_src: ChartSource | None = None) -> dict[str, Any]:

@@ -100,8 +100,10 @@ def rule_audit(audit: Sequence[Row], current: Mapping[str, Any], frozen_at: date
     when = f"Fixed on {frozen[-1]['created_at']:%Y-%m-%d %H:%M} UTC, when round 1 opened"
     if recorded is None or recorded == dict(current or {}):
         return f"{when}; the audit trail records no change since."
-    return (f"{when}; the rule stored now differs from the one recorded then ({describe_consensus_rule(recorded)}), "
-            "a change the platform does not allow: check the audit trail.")  # fmt: skip
+    return (
+        f"{when}; the rule stored now differs from the one recorded then ({describe_consensus_rule(recorded)}), "
+        "a change the platform does not allow: check the audit trail."
+    )
 
 
 def describe_consensus_rule(data: Mapping[str, Any]) -> str:

@@ -46,9 +46,19 @@ MOVEMENT_COLUMNS = [
     "n_stayed",
 ]
 CAUSE_COLUMNS = [
-    "round", "group", "invited", "submitted", "previous_respondents", "lost_withdrew", "lost_revoked",
-    "lost_not_submitted", "joined", "cant_answer", "cells_asked", "cant_answer_per_item",
-]  # fmt: skip
+    "round",
+    "group",
+    "invited",
+    "submitted",
+    "previous_respondents",
+    "lost_withdrew",
+    "lost_revoked",
+    "lost_not_submitted",
+    "joined",
+    "cant_answer",
+    "cells_asked",
+    "cant_answer_per_item",
+]
 
 
 def unstored_rounds(statistics: Sequence[Row], reported: Sequence[int]) -> set[int]:
@@ -59,17 +69,31 @@ def unstored_rounds(statistics: Sequence[Row], reported: Sequence[int]) -> set[i
 
 
 def stored_movement(
-    statistics: Sequence[Row], *, round_numbers: Mapping[int, int], item_codes: Mapping[int, str],
-    root_codes: Mapping[int, str], dimension_keys: Mapping[int, str],
-) -> pd.DataFrame:  # fmt: skip
+    statistics: Sequence[Row],
+    *,
+    round_numbers: Mapping[int, int],
+    item_codes: Mapping[int, str],
+    root_codes: Mapping[int, str],
+    dimension_keys: Mapping[int, str],
+) -> pd.DataFrame:
     """The counts the aggregation stored on the whole panel's rows (rows without them are skipped)."""
     records = []
     for row in statistics:
         if row["group"] or row.get("n_toward") is None:
             continue
         toward, away, stayed = int(row["n_toward"]), int(row["n_away"] or 0), int(row["n_stayed"] or 0)
-        records.append((round_numbers[row["round_id"]], item_codes[row["item_id"]], root_codes[row["item_id"]],
-                        dimension_keys[row["dimension_id"]], toward + away + stayed, toward, away, stayed))  # fmt: skip
+        records.append(
+            (
+                round_numbers[row["round_id"]],
+                item_codes[row["item_id"]],
+                root_codes[row["item_id"]],
+                dimension_keys[row["dimension_id"]],
+                toward + away + stayed,
+                toward,
+                away,
+                stayed,
+            )
+        )
     return pd.DataFrame(records, columns=MOVEMENT_COLUMNS)
 
 
@@ -88,10 +112,12 @@ def computed_movement(
     if len(reported) < 2 or not answers:
         return pd.DataFrame(columns=MOVEMENT_COLUMNS)
     frame = pd.DataFrame(
-        [(round_numbers.get(r), p, root_codes[i], dimension_keys[d], np.nan if v is None else float(v))
-         for r, p, i, d, v, _ in answers],
+        [
+            (round_numbers.get(r), p, root_codes[i], dimension_keys[d], np.nan if v is None else float(v))
+            for r, p, i, d, v, _ in answers
+        ],
         columns=["round", "panelist", "item", "dimension", "value"],
-    )  # fmt: skip
+    )
     by_round = {number: rows.drop(columns="round") for number, rows in frame.groupby("round", sort=True)}
     pieces = []
     for before, after in pairwise(reported):
@@ -99,13 +125,17 @@ def computed_movement(
             continue
         table = influence(by_round[before], by_round[after], scales)
         table = table[table["n_paired"] > 0]
-        pieces.append(pd.DataFrame({
-            "round": after,
-            "item_code": [item_codes_by_round.get((after, root), root) for root in table["item"]],
-            "lineage_root_code": table["item"].astype(str).to_numpy(),
-            "dimension": table["dimension"].to_numpy(),
-            **{c: table[c].astype(int).to_numpy() for c in ("n_paired", "n_toward", "n_away", "n_stayed")},
-        }))  # fmt: skip
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "round": after,
+                    "item_code": [item_codes_by_round.get((after, root), root) for root in table["item"]],
+                    "lineage_root_code": table["item"].astype(str).to_numpy(),
+                    "dimension": table["dimension"].to_numpy(),
+                    **{c: table[c].astype(int).to_numpy() for c in ("n_paired", "n_toward", "n_away", "n_stayed")},
+                }
+            )
+        )
     if not pieces:
         return pd.DataFrame(columns=MOVEMENT_COLUMNS)
     return pd.concat(pieces, ignore_index=True)[MOVEMENT_COLUMNS]
@@ -159,14 +189,22 @@ def attrition_causes(
         withdrew, revoked = lost & part.withdrew, (lost & part.revoked) - part.withdrew
         cells = cells_asked.get(part.round_id, 0)
         n_cant = cant[(part.round_id, part.group)]
-        records.append({
-            "round": part.round_number, "group": part.group, "invited": part.n_invited, "submitted": part.n_submitted,
-            "previous_respondents": None if part.previous is None else len(previous),
-            "lost_withdrew": len(withdrew), "lost_revoked": len(revoked),
-            "lost_not_submitted": len(lost - withdrew - revoked), "joined": part.joined, "cant_answer": n_cant,
-            "cells_asked": cells,
-            "cant_answer_per_item": n_cant / cells if cells else None,
-        })  # fmt: skip
+        records.append(
+            {
+                "round": part.round_number,
+                "group": part.group,
+                "invited": part.n_invited,
+                "submitted": part.n_submitted,
+                "previous_respondents": None if part.previous is None else len(previous),
+                "lost_withdrew": len(withdrew),
+                "lost_revoked": len(revoked),
+                "lost_not_submitted": len(lost - withdrew - revoked),
+                "joined": part.joined,
+                "cant_answer": n_cant,
+                "cells_asked": cells,
+                "cant_answer_per_item": n_cant / cells if cells else None,
+            }
+        )
     frame = pd.DataFrame(records, columns=CAUSE_COLUMNS)
     return frame.sort_values(["round"], kind="stable").reset_index(drop=True)
 
@@ -184,9 +222,11 @@ def convergence_caveat(whole: pd.DataFrame, changes: pd.DataFrame, dimensions: S
     """
     rounds = sorted(int(r) for r in whole["round"].unique()) if len(whole) else []
     retired = int((changes["change"] == "decided").sum()) if len(changes) else 0
-    base = ("The mean IQR of a round averages the items still asked in it. Items that reached consensus are "
-            "not asked again, and they had narrow IQRs, so part of any fall in mean IQR comes from retiring decided "
-            "items, not from experts converging.")  # fmt: skip
+    base = (
+        "The mean IQR of a round averages the items still asked in it. Items that reached consensus are "
+        "not asked again, and they had narrow IQRs, so part of any fall in mean IQR comes from retiring decided "
+        "items, not from experts converging."
+    )
     if len(rounds) < 2:
         return base
     first, last = rounds[0], rounds[-1]
@@ -202,8 +242,10 @@ def convergence_caveat(whole: pd.DataFrame, changes: pd.DataFrame, dimensions: S
         text = f"{label}: mean IQR {means[first]} in round {first}, {means[last]} in round {last}"
         if steady:
             kept = {r: at[r][at[r]["lineage_root_code"].isin(steady)]["iqr"].mean() for r in (first, last)}
-            text += (f"; over the {len(steady)} item{'s' if len(steady) != 1 else ''} asked in every round, "
-                     f"{_fmt(kept[first])} → {_fmt(kept[last])}")  # fmt: skip
+            text += (
+                f"; over the {len(steady)} item{'s' if len(steady) != 1 else ''} asked in every round, "
+                f"{_fmt(kept[first])} → {_fmt(kept[last])}"
+            )
         parts.append(text + ".")
     if not parts:
         return base

@@ -71,8 +71,13 @@ def convergence_figure(data: ReportData, layout: str = "wide", *, scale: float =
         ax.set_ylim(0, 1)
     axes[1].set_yticks([0, 0.5, 1], ["0%", "50%", "100%"])
     columns = len(frame["dimension"].unique())
-    figure.legend(loc="upper left", ncol=columns if layout == "wide" else min(columns, 2), frameon=False,
-                  fontsize=FONT["tick"], bbox_to_anchor=(0.04, 1.0))  # fmt: skip
+    figure.legend(
+        loc="upper left",
+        ncol=columns if layout == "wide" else min(columns, 2),
+        frameon=False,
+        fontsize=FONT["tick"],
+        bbox_to_anchor=(0.04, 1.0),
+    )
     return figure
 
 
@@ -99,8 +104,9 @@ def quadrant_data(data: ReportData) -> QuadrantData | None:
     if not len(wide) or not set(QUADRANT) <= set(wide.columns):
         return None
     wide = wide.dropna(subset=list(QUADRANT)).reset_index()
-    rows = pd.DataFrame({"round": wide["round"], "code": wide["item_code"], "x": wide[QUADRANT[0]],
-                         "y": wide[QUADRANT[1]]})  # fmt: skip
+    rows = pd.DataFrame(
+        {"round": wide["round"], "code": wide["item_code"], "x": wide[QUADRANT[0]], "y": wide[QUADRANT[1]]}
+    )
     return QuadrantData(QUADRANT[0], QUADRANT[1], rows) if len(rows) else None
 
 
@@ -141,5 +147,11 @@ def _quadrant_panel(ax: Any, rows: pd.DataFrame, x_dim: Any, y_dim: Any) -> None
     ax.set_ylabel(y_dim.label, fontsize=FONT["tick"])
     for (x, y), chosen in rows.groupby(["x", "y"], sort=True):
         ax.plot([x], [y], marker="o", ms=7, color="#1f4e79", zorder=3)
-        ax.annotate(" ".join(sorted(chosen["code"])), (x, y), xytext=(6, 5), textcoords="offset points",
-                    fontsize=FONT["tick"], color="#1d2330")  # fmt: skip
+        ax.annotate(
+            " ".join(sorted(chosen["code"])),
+            (x, y),
+            xytext=(6, 5),
+            textcoords="offset points",
+            fontsize=FONT["tick"],
+            color="#1d2330",
+        )

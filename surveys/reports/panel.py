@@ -69,9 +69,16 @@ def composition(panelists: Sequence[Row], labels: Mapping[str, str], members: Se
 
 
 ATTRITION_COLUMNS = [
-    "round", "panel_size", "answered", "response_rate", "withdrew", "revoked", "dropped_out", "joined",
+    "round",
+    "panel_size",
+    "answered",
+    "response_rate",
+    "withdrew",
+    "revoked",
+    "dropped_out",
+    "joined",
     "retained_from_round_1",
-]  # fmt: skip
+]
 
 
 def attrition(turnout: Sequence[RoundParticipation]) -> pd.DataFrame:

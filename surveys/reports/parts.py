@@ -38,8 +38,14 @@ def _side(label: str, key: str, count: int, texts: list[tuple[str, int]], *, for
     limit = PRINT_PER_SIDE if for_print else SHOWN_PER_SIDE
     visible, folded = texts[:limit], texts[limit:]
     hidden = sum(k for _, k in folded)
-    return {"key": key, "label": label, "count": count, "visible": visible,
-            "folded": [] if for_print else folded, "more": hidden if for_print else 0}  # fmt: skip
+    return {
+        "key": key,
+        "label": label,
+        "count": count,
+        "visible": visible,
+        "folded": [] if for_print else folded,
+        "more": hidden if for_print else 0,
+    }
 
 
 def _reasons(data: ReportData, *, for_print: bool) -> list[dict[str, Any]]:
@@ -47,17 +53,21 @@ def _reasons(data: ReportData, *, for_print: bool) -> list[dict[str, Any]]:
     if not len(counts):
         return []
     by_cell = {key: rows for key, rows in reasons.groupby(["round", "item_code", "dimension"], sort=False)}
-    labels = {d.key: {b.key: b.label for b in bands(d.scale_min, d.scale_max, d.agree, d.disagree, d.decides)}
-              for d in data.dimensions}  # fmt: skip
+    labels = {
+        d.key: {b.key: b.label for b in bands(d.scale_min, d.scale_max, d.agree, d.disagree, d.decides)}
+        for d in data.dimensions
+    }
     lineages = {lineage.root_code: lineage for lineage in data.lineages}
     items: dict[str, dict[str, Any]] = {}
     for cell in counts.to_dict("records"):
         root = cell["lineage_root_code"]
         lineage = lineages.get(root)
-        entry = items.setdefault(root, {"label": lineage.label if lineage else root,
-                                        "text": lineage.text if lineage else "", "dims": {}})  # fmt: skip
-        dim = entry["dims"].setdefault(cell["dimension"], {"label": data.dimension(cell["dimension"]).label,
-                                                           "rounds": []})  # fmt: skip
+        entry = items.setdefault(
+            root, {"label": lineage.label if lineage else root, "text": lineage.text if lineage else "", "dims": {}}
+        )
+        dim = entry["dims"].setdefault(
+            cell["dimension"], {"label": data.dimension(cell["dimension"]).label, "rounds": []}
+        )
         block: dict[str, Any] = {"round": int(cell["round"]), "code": cell["item_code"], "shown": bool(cell["shown"])}
         if block["shown"]:
             rows = by_cell.get((cell["round"], cell["item_code"], cell["dimension"]))
@@ -79,8 +89,9 @@ def _movement(data: ReportData) -> dict[str, Any]:
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for r in frame.to_dict("records"):
         key = (r["lineage_root_code"], r["dimension"])
-        row = rows.setdefault(key, {"code": r["lineage_root_code"], "dimension": data.dimension(r["dimension"]).label,
-                                    "cells": {}})  # fmt: skip
+        row = rows.setdefault(
+            key, {"code": r["lineage_root_code"], "dimension": data.dimension(r["dimension"]).label, "cells": {}}
+        )
         row["cells"][int(r["round"])] = (int(r["n_toward"]), int(r["n_away"]), int(r["n_stayed"]))
     table = []
     for row in rows.values():
@@ -93,14 +104,27 @@ def _movement(data: ReportData) -> dict[str, Any]:
     for number in rounds:
         at = chosen[chosen["round"] == number]
         paired = int(at["n_paired"].sum())
-        summary.append({"round": number, "items": len(at), "paired": paired,
-                        **{k: int(at[f"n_{k}"].sum()) for k in ("toward", "away", "stayed")}})  # fmt: skip
+        summary.append(
+            {
+                "round": number,
+                "items": len(at),
+                "paired": paired,
+                **{k: int(at[f"n_{k}"].sum()) for k in ("toward", "away", "stayed")},
+            }
+        )
     causes = []
     for r in data.attrition_causes.to_dict("records"):
-        causes.append({**r, "group": r["group"] or "Whole panel", "whole": not r["group"],
-                       "per_item": fmt_num(r["cant_answer_per_item"], 1),
-                       "lost": None if pd.isna(r["previous_respondents"]) else
-                       int(r["lost_withdrew"] + r["lost_revoked"] + r["lost_not_submitted"])})  # fmt: skip
+        causes.append(
+            {
+                **r,
+                "group": r["group"] or "Whole panel",
+                "whole": not r["group"],
+                "per_item": fmt_num(r["cant_answer_per_item"], 1),
+                "lost": None
+                if pd.isna(r["previous_respondents"])
+                else int(r["lost_withdrew"] + r["lost_revoked"] + r["lost_not_submitted"]),
+            }
+        )
     return {"rounds": rounds, "table": table, "summary": summary, "causes": causes}
 
 
@@ -108,8 +132,9 @@ def _checklist(data: ReportData) -> list[dict[str, Any]]:
     cited = citations()
     out: dict[str, dict[str, Any]] = {}
     for entry in data.checklist:
-        block = out.setdefault(entry.guideline, {"name": entry.guideline, "citation": cited[entry.guideline],
-                                                 "entries": [], "answered": 0})  # fmt: skip
+        block = out.setdefault(
+            entry.guideline, {"name": entry.guideline, "citation": cited[entry.guideline], "entries": [], "answered": 0}
+        )
         block["entries"].append(entry)
         block["answered"] += not entry.by_authors
     return list(out.values())

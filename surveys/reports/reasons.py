@@ -123,12 +123,18 @@ def rationale_frames(
     for (number, code, root, key), sides in counts.items():
         n = whole_n.get((number, code, key), 0)
         shown = bool(is_shown(n, min_group_size=min_group_size))
-        records.append({
-            "round": number, "item_code": code, "lineage_root_code": root, "dimension": key,
-            "n": n if shown else None, "shown": shown,
-            **{side: (sides[side] if shown else None) for side in SIDES},
-            "n_rationales": sum(sides.values()) if shown else None,
-        })  # fmt: skip
+        records.append(
+            {
+                "round": number,
+                "item_code": code,
+                "lineage_root_code": root,
+                "dimension": key,
+                "n": n if shown else None,
+                "shown": shown,
+                **{side: (sides[side] if shown else None) for side in SIDES},
+                "n_rationales": sum(sides.values()) if shown else None,
+            }
+        )
     frame = pd.DataFrame(records, columns=COUNT_COLUMNS)
     if len(frame):
         frame = (
@@ -170,8 +176,16 @@ def suggestions_frame(
         rows.append(_suggestion_row(s, number, item_codes, first_asked))
     for (number, prompt), group in answers.items():
         if not is_shown(len(group), min_group_size=min_group_size):
-            rows.append({"round": number, "kind": KIND_LABELS["open_answer"], "item_code": item_codes.get(prompt, ""),
-                         "text": note, "status": "", "outcome": ""})  # fmt: skip
+            rows.append(
+                {
+                    "round": number,
+                    "kind": KIND_LABELS["open_answer"],
+                    "item_code": item_codes.get(prompt, ""),
+                    "text": note,
+                    "status": "",
+                    "outcome": "",
+                }
+            )
             continue
         for s in group:
             row = _suggestion_row(s, number, item_codes, first_asked)

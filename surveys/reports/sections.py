@@ -9,6 +9,7 @@ module only re-arranges stored figures, except the round summaries, which reuse
 
 from __future__ import annotations
 
+# `# fmt: skip` below keeps the column lists as tables to read across, not one name per line.
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 

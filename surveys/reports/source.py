@@ -20,9 +20,17 @@ Row = Mapping[str, Any]
 
 #: Columns of a panelist row: the only panelist fields a report may see.
 PANELIST_FIELDS = (
-    "id", "pseudonym", "group", "status", "is_synthetic", "consent_at", "years_experience",
-    "created_at", "revoked_at", "withdrawn_at",  # who was invited to which round: surveys.stats.participation
-)  # fmt: skip
+    "id",
+    "pseudonym",
+    "group",
+    "status",
+    "is_synthetic",
+    "consent_at",
+    "years_experience",
+    "created_at",
+    "revoked_at",
+    "withdrawn_at",  # who was invited to which round: surveys.stats.participation
+)
 
 #: AuditEvent actions that say how items and rules changed between rounds.
 AUDIT_ACTIONS = ("study.rule_frozen", "round.created", "round.opened", "round.closed", "item.reworded")

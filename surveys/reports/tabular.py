@@ -89,10 +89,12 @@ def render_ratings_csv(data: ReportData) -> bytes:
         raise ValueError("the ratings CSV needs the raw ratings: build the report with with_ratings=True")
     frame = data.ratings
     values = frame["value"].astype("float64")
-    out = pd.DataFrame({
-        "round": frame["round"].astype(int),
-        **{c: frame[c].map(spreadsheet_cell) for c in RATING_COLUMNS[1:6]},
-        "value": values.astype("Int64"),
-        "abstained": values.isna().astype(int),
-    })[RATING_COLUMNS]  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "round": frame["round"].astype(int),
+            **{c: frame[c].map(spreadsheet_cell) for c in RATING_COLUMNS[1:6]},
+            "value": values.astype("Int64"),
+            "abstained": values.isna().astype(int),
+        }
+    )[RATING_COLUMNS]
     return out.to_csv(index=False, lineterminator="\n").encode("utf-8")

@@ -21,6 +21,7 @@ through :func:`surveys.reports.safety.spreadsheet_cell`.
 
 from __future__ import annotations
 
+# `# fmt: skip` below keeps the sheet and column lists as tables to read across, not one name per line.
 from collections.abc import Sequence
 from typing import Any
 

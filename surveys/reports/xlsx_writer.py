@@ -126,8 +126,10 @@ class Sheet:
             self.auto_filter = f"A1:{_letter(self._width - 1)}{len(self._rows)}"
 
     def xml(self) -> str:
-        parts = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.'
-                 'openxmlformats.org/spreadsheetml/2006/main">']  # fmt: skip
+        parts = [
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.'
+            'openxmlformats.org/spreadsheetml/2006/main">'
+        ]
         if self.freeze:
             parts.append(_pane(self.freeze))
         if self.widths:
@@ -155,8 +157,10 @@ def _pane(cell: str) -> str:
     x, y = column - 1, int(match.group(2)) - 1
     split = (f' xSplit="{x}"' if x else "") + (f' ySplit="{y}"' if y else "")
     pane = "bottomRight" if x and y else ("topRight" if x else "bottomLeft")
-    return (f'<sheetViews><sheetView workbookViewId="0"><pane{split} topLeftCell="{cell}" activePane="{pane}" '
-            f'state="frozen"/></sheetView></sheetViews>')  # fmt: skip
+    return (
+        f'<sheetViews><sheetView workbookViewId="0"><pane{split} topLeftCell="{cell}" activePane="{pane}" '
+        f'state="frozen"/></sheetView></sheetViews>'
+    )
 
 
 STYLES = (

@@ -74,9 +74,14 @@ def ballot_view(panelist: Panelist, round_: Round) -> BallotView:
     answered, total = ballot_progress(ballot) if ballot is not None else (0, len(items))
     answers = open_answers(round_, panelist, {ri.item_id: ri.pk for ri in items})
     return BallotView(
-        round=round_, ballot=ballot, round_items=items, ratings=ratings,
-        open_answers=answers, answered=answered, total=total,
-    )  # fmt: skip
+        round=round_,
+        ballot=ballot,
+        round_items=items,
+        ratings=ratings,
+        open_answers=answers,
+        answered=answered,
+        total=total,
+    )
 
 
 @dataclass

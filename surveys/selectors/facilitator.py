@@ -140,11 +140,15 @@ def study_dashboard(study: Study) -> Dashboard:
                 continue
             nonrespondents.append(
                 Nonrespondent(
-                    pseudonym=p["pseudonym"], name=p["name"], email=p["email"], group=p["group"],
-                    has_draft=p["id"] in started, invited_at=sent_at.get((p["id"], DeliveryLog.Kind.INVITATION)),
+                    pseudonym=p["pseudonym"],
+                    name=p["name"],
+                    email=p["email"],
+                    group=p["group"],
+                    has_draft=p["id"] in started,
+                    invited_at=sent_at.get((p["id"], DeliveryLog.Kind.INVITATION)),
                     reminded_at=sent_at.get((p["id"], DeliveryLog.Kind.REMINDER)),
                 )
-            )  # fmt: skip
+            )
 
     with_stats = [r for r in rounds if hasattr(r, "statistic")]
     statistics_round = with_stats[-1] if with_stats else None

@@ -34,32 +34,107 @@ from surveys.reports.movement import unstored_rounds
 from surveys.reports.source import AUDIT_ACTIONS, PANELIST_FIELDS, ReportSource
 
 STUDY_FIELDS = (
-    "id", "slug", "title", "description", "source_citation", "status", "consensus_rule",
-    "consensus_rule_frozen_at", "stopping_rule", "min_group_size", "is_report_public",
-)  # fmt: skip
+    "id",
+    "slug",
+    "title",
+    "description",
+    "source_citation",
+    "status",
+    "consensus_rule",
+    "consensus_rule_frozen_at",
+    "stopping_rule",
+    "min_group_size",
+    "is_report_public",
+)
 DIMENSION_FIELDS = (
-    "id", "key", "label", "question", "scale_min", "scale_max", "agree_low", "agree_high",
-    "disagree_low", "disagree_high", "is_consensus_dimension", "order",
-)  # fmt: skip
+    "id",
+    "key",
+    "label",
+    "question",
+    "scale_min",
+    "scale_max",
+    "agree_low",
+    "agree_high",
+    "disagree_low",
+    "disagree_high",
+    "is_consensus_dimension",
+    "order",
+)
 ROUND_STAT_FIELDS = (
-    "n_invited", "n_submitted", "response_rate", "apmo", "kendall", "n_in", "n_out", "n_none",
-    "is_stop_met", "stop_reason", "computed_at", "influence", "attrition_bias",
-)  # fmt: skip
+    "n_invited",
+    "n_submitted",
+    "response_rate",
+    "apmo",
+    "kendall",
+    "n_in",
+    "n_out",
+    "n_none",
+    "is_stop_met",
+    "stop_reason",
+    "computed_at",
+    "influence",
+    "attrition_bias",
+)
 ITEM_STAT_FIELDS = (
-    "group", "n", "abstentions", "mean", "sd", "median", "q1", "q3", "iqr", "pct_agree", "pct_disagree",
-    "distribution", "cv", "weighted_median", "median_band", "p30", "p70", "ipr", "iprcp", "ai", "ipras",
-    "rand_disagreement", "verdict", "n_paired", "wilcoxon_p", "kappa_qw", "pct_unchanged",
-    "scheibe_pct_change", "delta_cv", "is_stable",
+    "group",
+    "n",
+    "abstentions",
+    "mean",
+    "sd",
+    "median",
+    "q1",
+    "q3",
+    "iqr",
+    "pct_agree",
+    "pct_disagree",
+    "distribution",
+    "cv",
+    "weighted_median",
+    "median_band",
+    "p30",
+    "p70",
+    "ipr",
+    "iprcp",
+    "ai",
+    "ipras",
+    "rand_disagreement",
+    "verdict",
+    "n_paired",
+    "wilcoxon_p",
+    "kappa_qw",
+    "pct_unchanged",
+    "scheibe_pct_change",
+    "delta_cv",
+    "is_stable",
     # beyond consensus (reports.sections.BEYOND_COLUMNS; n_toward, n_away, n_stayed as MOVEMENT_FIELDS)
-    "median_ci_lo", "median_ci_hi", "pct_agree_ci_lo", "pct_agree_ci_hi", "verdict_confidence", "direction",
-    "has_consensus", "agreement_a", "bimodality", "kruskal_p", "epsilon_sq", "trend", "herding_index",
-)  # fmt: skip
+    "median_ci_lo",
+    "median_ci_hi",
+    "pct_agree_ci_lo",
+    "pct_agree_ci_hi",
+    "verdict_confidence",
+    "direction",
+    "has_consensus",
+    "agreement_a",
+    "bimodality",
+    "kruskal_p",
+    "epsilon_sq",
+    "trend",
+    "herding_index",
+)
 #: Movement toward the previous median, when the aggregation stores it (surveys.reports.movement
 #: computes it from the ratings otherwise).
 MOVEMENT_FIELDS = ("n_toward", "n_away", "n_stayed")
 SUGGESTION_FIELDS = (
-    "id", "round_id", "kind", "text", "status", "prompt_item_id", "target_item_id", "created_item_id", "created_at",
-)  # fmt: skip
+    "id",
+    "round_id",
+    "kind",
+    "text",
+    "status",
+    "prompt_item_id",
+    "target_item_id",
+    "created_item_id",
+    "created_at",
+)
 
 
 def _stored_movement() -> tuple[str, ...]:
@@ -165,10 +240,17 @@ def _items(study: Study) -> tuple[list[dict[str, object]], list[tuple[int, int]]
         Item.objects.filter(study=study)
         .order_by("order", "code", "dimensions__id")
         .values(
-            "id", "code", "kind", "text", "source_ref", "order", "replaces_id", "dimensions__id",
+            "id",
+            "code",
+            "kind",
+            "text",
+            "source_ref",
+            "order",
+            "replaces_id",
+            "dimensions__id",
             section_title=F("section__title"),
         )
-    ):  # fmt: skip
+    ):
         dimension = row["dimensions__id"]
         items.setdefault(row["id"], {key: value for key, value in row.items() if key != "dimensions__id"})
         if dimension is not None:

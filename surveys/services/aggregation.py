@@ -6,6 +6,7 @@ the old statistics are replaced, so the second run waits and replaces the first 
 
 from __future__ import annotations
 
+# `# fmt: skip` below keeps the keyword lists that build one statistics row compact, as a table.
 import math
 import time
 from typing import Any

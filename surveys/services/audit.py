@@ -20,6 +20,11 @@ def audit_record(
     """Record who changed the state of a study, round or item, and when."""
     label = actor.get_username() if actor is not None else actor_label
     return AuditEvent.objects.create(  # by id: any configured user model, not only auth.User
-        study=study, round=round, item=item, actor_id=actor.pk if actor is not None else None,
-        actor_label=label, action=action, detail=detail,
-    )  # fmt: skip
+        study=study,
+        round=round,
+        item=item,
+        actor_id=actor.pk if actor is not None else None,
+        actor_label=label,
+        action=action,
+        detail=detail,
+    )

@@ -186,9 +186,13 @@ def ballot_autosave(
         named = {e.round_item_id for e in entries} | set(rationales)
         shapes = {pk: found.items[pk].shape for pk in named if pk in found.items}
         wanted = answers_planned(
-            round_number=found.round.number, items=shapes, entries=entries, rationales=rationales,
-            existing=found.existing, is_submitted=found.ballot.status == Ballot.Status.SUBMITTED,
-        )  # fmt: skip
+            round_number=found.round.number,
+            items=shapes,
+            entries=entries,
+            rationales=rationales,
+            existing=found.existing,
+            is_submitted=found.ballot.status == Ballot.Status.SUBMITTED,
+        )
         created = answers_write(ballot_id=ballot_id, items=shapes, wanted=wanted, existing=found.existing)
         for round_item_id, _ in created:
             found.items[round_item_id].rated += 1

@@ -193,11 +193,16 @@ def answers_write(
             dimension = dimensions[dimension_id]
             created.append(
                 Rating(
-                    ballot_id=ballot_id, round_item_id=round_item_id, dimension_id=dimension_id, value=value,
-                    rationale=rationale, scale_min=dimension.scale_min, scale_max=dimension.scale_max,
+                    ballot_id=ballot_id,
+                    round_item_id=round_item_id,
+                    dimension_id=dimension_id,
+                    value=value,
+                    rationale=rationale,
+                    scale_min=dimension.scale_min,
+                    scale_max=dimension.scale_max,
                     updated_at=now,
                 )
-            )  # fmt: skip
+            )
         elif (stored.value, stored.rationale) != (value, rationale):
             changed.append(Rating(pk=stored.id, value=value, rationale=rationale, updated_at=now))
     if created or changed:

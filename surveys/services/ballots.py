@@ -158,9 +158,13 @@ def ballot_save(
         for r in ballot.ratings.filter(round_item_id__in=list(items))
     }
     wanted = answers_planned(
-        round_number=round_.number, items=items, entries=entries, rationales=rationales or {},
-        existing=existing, is_submitted=ballot.status == Ballot.Status.SUBMITTED,
-    )  # fmt: skip
+        round_number=round_.number,
+        items=items,
+        entries=entries,
+        rationales=rationales or {},
+        existing=existing,
+        is_submitted=ballot.status == Ballot.Status.SUBMITTED,
+    )
     answers_write(ballot_id=ballot.pk, items=items, wanted=wanted, existing=existing)
     return ballot
 

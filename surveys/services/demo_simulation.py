@@ -63,10 +63,12 @@ def _behaviour(raw: dict[str, Any] | None, base: Behaviour | None = None) -> Beh
     base = base or Behaviour()
     raw = raw or {}
     return Behaviour(
-        center=float(raw.get("center", base.center)), spread=float(raw.get("spread", base.spread)),
-        pull=float(raw.get("pull", base.pull)), toward=str(raw.get("toward", base.toward)),
+        center=float(raw.get("center", base.center)),
+        spread=float(raw.get("spread", base.spread)),
+        pull=float(raw.get("pull", base.pull)),
+        toward=str(raw.get("toward", base.toward)),
         shift={str(k): float(v) for k, v in (raw.get("shift") or base.shift).items()},
-    )  # fmt: skip
+    )
 
 
 def load_profile(path: Path) -> DemoProfile:
@@ -77,10 +79,13 @@ def load_profile(path: Path) -> DemoProfile:
         for code, per_dim in (data.get("items") or {}).items()
     }
     return DemoProfile(
-        dimensions=dimensions, items=items, abstain_share=float(data.get("abstain_share", 0.03)),
-        rationale_share=float(data.get("rationale_share", 0.3)), rationales=data.get("rationales") or {},
+        dimensions=dimensions,
+        items=items,
+        abstain_share=float(data.get("abstain_share", 0.03)),
+        rationale_share=float(data.get("rationale_share", 0.3)),
+        rationales=data.get("rationales") or {},
         dropouts={int(k): int(v) for k, v in (data.get("dropouts") or {}).items()},
-    )  # fmt: skip
+    )
 
 
 def _clip(value: float, low: int, high: int) -> int:
@@ -135,8 +140,11 @@ class _Panel:
                     value = _clip(raw + self.rng.gauss(0, b.spread), dim.scale_min, dim.scale_max)
                 else:
                     target = targets.get((root, dim.key, panelist.group if b.toward == "group" else ""), previous)
-                    value = _clip(previous + b.pull * (target - previous) + self.rng.gauss(0, JITTER),
-                                  dim.scale_min, dim.scale_max)  # fmt: skip
+                    value = _clip(
+                        previous + b.pull * (target - previous) + self.rng.gauss(0, JITTER),
+                        dim.scale_min,
+                        dim.scale_max,
+                    )
                 abstains = self.rng.random() < self.profile.abstain_share
                 rationale = ""
                 if position == 0 and not abstains and self.rng.random() < self.profile.rationale_share:

@@ -122,9 +122,13 @@ def suggestion_submit(*, panelist: Panelist, round: Round, item: Item, text: str
         return None
     if existing is None:
         return Suggestion.objects.create(
-            study_id=round_.study_id, round=round_, panelist=panelist, prompt_item=item,
-            kind=Suggestion.Kind.NEW_ITEM, text=text,
-        )  # fmt: skip
+            study_id=round_.study_id,
+            round=round_,
+            panelist=panelist,
+            prompt_item=item,
+            kind=Suggestion.Kind.NEW_ITEM,
+            text=text,
+        )
     if existing.text != text:
         existing.text = text
         existing.save(update_fields=["text"])

@@ -51,9 +51,24 @@ ALLOWED_TAGS = ("if", "comment", "firstof", "templatetag", "verbatim")
 _INNER_TAGS = {"elif", "else", "endif", "endcomment", "endverbatim"}
 #: Filters whose output is no longer than their input plus their literal arguments.
 ALLOWED_FILTERS = (
-    "capfirst", "cut", "default", "default_if_none", "first", "last", "length", "lower", "pluralize", "safe",
-    "slice", "title", "truncatechars", "truncatewords", "upper", "wordcount", "yesno",
-)  # fmt: skip
+    "capfirst",
+    "cut",
+    "default",
+    "default_if_none",
+    "first",
+    "last",
+    "length",
+    "lower",
+    "pluralize",
+    "safe",
+    "slice",
+    "title",
+    "truncatechars",
+    "truncatewords",
+    "upper",
+    "wordcount",
+    "yesno",
+)
 
 
 def _library() -> Library:

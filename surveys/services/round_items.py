@@ -75,24 +75,40 @@ def item_reword(
         item.text, item.code = text, code or item.code
         item.save(update_fields=["text", "code"])
         audit_record(
-            study=round_.study, action="item.edited", actor=actor, actor_label=actor_label, round=round_, item=item,
+            study=round_.study,
+            action="item.edited",
+            actor=actor,
+            actor_label=actor_label,
+            round=round_,
+            item=item,
             before=before,
-        )  # fmt: skip
+        )
         return item
     code = code or _next_code(item)
     if code == item.code:
         raise DomainError(f"The reworded item needs a code other than {item.code}.")
     new = Item.objects.create(
-        study_id=item.study_id, code=code, kind=item.kind, section_id=item.section_id, text=text,
-        source_ref=item.source_ref, order=item.order, replaces=item,
-    )  # fmt: skip
+        study_id=item.study_id,
+        code=code,
+        kind=item.kind,
+        section_id=item.section_id,
+        text=text,
+        source_ref=item.source_ref,
+        order=item.order,
+        replaces=item,
+    )
     new.dimensions.set(item.dimensions.all())
     round_item.item = new
     round_item.save(update_fields=["item"])
     audit_record(
-        study=round_.study, action="item.reworded", actor=actor, actor_label=actor_label, round=round_, item=new,
+        study=round_.study,
+        action="item.reworded",
+        actor=actor,
+        actor_label=actor_label,
+        round=round_,
+        item=new,
         replaces=item.code,
-    )  # fmt: skip
+    )
     return new
 
 

@@ -147,9 +147,13 @@ def round_deadline_set(
     round_.closes_at = closes_at
     round_.save(update_fields=["closes_at"])
     audit_record(
-        study=round_.study, action="round.deadline_set", actor=actor, actor_label=actor_label, round=round_,
+        study=round_.study,
+        action="round.deadline_set",
+        actor=actor,
+        actor_label=actor_label,
+        round=round_,
         closes_at=closes_at.isoformat() if closes_at else None,
-    )  # fmt: skip
+    )
     return round_
 
 
@@ -265,7 +269,13 @@ def round_next(
         )
     new_round = _build_round(study, items, closes_at)
     audit_record(
-        study=study, action="round.created", actor=actor, actor_label=actor_label, round=new_round,
-        carried=[i.code for i in items], decided={i.code: v for i, v in plan.decided}, dropped=sorted(dropped),
-    )  # fmt: skip
+        study=study,
+        action="round.created",
+        actor=actor,
+        actor_label=actor_label,
+        round=new_round,
+        carried=[i.code for i in items],
+        decided={i.code: v for i, v in plan.decided},
+        dropped=sorted(dropped),
+    )
     return new_round

@@ -93,9 +93,14 @@ def suggestion_accept(
     suggestion.created_item = item
     suggestion.save(update_fields=["status", "created_item"])
     audit_record(
-        study=round_.study, action="suggestion.accepted", actor=actor, actor_label=actor_label, round=round_,
-        item=item, suggestion=suggestion.pk,
-    )  # fmt: skip
+        study=round_.study,
+        action="suggestion.accepted",
+        actor=actor,
+        actor_label=actor_label,
+        round=round_,
+        item=item,
+        suggestion=suggestion.pk,
+    )
     return item
 
 

@@ -65,9 +65,13 @@ def panelist_withdraw(
         locked.withdrawn_at = timezone.now()
         locked.save(update_fields=["status", "withdrawn_at"])
         audit_record(
-            study=locked.study, action="panelist.withdrew", actor=actor, actor_label=actor_label,
-            pseudonym=locked.pseudonym, answers_deleted=delete_answers,
-        )  # fmt: skip
+            study=locked.study,
+            action="panelist.withdrew",
+            actor=actor,
+            actor_label=actor_label,
+            pseudonym=locked.pseudonym,
+            answers_deleted=delete_answers,
+        )
     if not delete_answers:
         return Withdrawal(panelist=locked)
     return _answers_delete(locked, actor=actor, actor_label=actor_label)
@@ -91,11 +95,20 @@ def _answers_delete(panelist: Panelist, *, actor: AbstractBaseUser | None, actor
         elif round_.status == Round.Status.OPEN and round_.is_live_feedback:
             queue.schedule_live_feedback(round_)
     audit_record(
-        study=panelist.study, action="panelist.answers_deleted", actor=actor, actor_label=actor_label,
-        pseudonym=panelist.pseudonym, ballots=n_ballots, ratings=n_ratings, suggestions=n_suggestions,
+        study=panelist.study,
+        action="panelist.answers_deleted",
+        actor=actor,
+        actor_label=actor_label,
+        pseudonym=panelist.pseudonym,
+        ballots=n_ballots,
+        ratings=n_ratings,
+        suggestions=n_suggestions,
         rounds_recomputed=recomputed,
-    )  # fmt: skip
+    )
     return Withdrawal(
-        panelist=panelist, ballots_deleted=n_ballots, ratings_deleted=n_ratings,
-        suggestions_deleted=n_suggestions, rounds_recomputed=tuple(recomputed),
-    )  # fmt: skip
+        panelist=panelist,
+        ballots_deleted=n_ballots,
+        ratings_deleted=n_ratings,
+        suggestions_deleted=n_suggestions,
+        rounds_recomputed=tuple(recomputed),
+    )

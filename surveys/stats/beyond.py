@@ -39,13 +39,31 @@ from .trend import trend
 from .uncertainty import UNCERTAINTY_COLUMNS, bootstrap_seed, bootstrap_uncertainty
 
 BEYOND_COLUMNS = [
-    *UNCERTAINTY_COLUMNS, "direction", "has_consensus", *DISSENT_COLUMNS, "kruskal_p", "epsilon_sq", "trend",
-    "n_toward", "n_away", "n_stayed", "herding_index",
-]  # fmt: skip
+    *UNCERTAINTY_COLUMNS,
+    "direction",
+    "has_consensus",
+    *DISSENT_COLUMNS,
+    "kruskal_p",
+    "epsilon_sq",
+    "trend",
+    "n_toward",
+    "n_away",
+    "n_stayed",
+    "herding_index",
+]
 #: The columns of a round's statistics a later round's trend reads (with ``round``).
 HISTORY_COLUMNS = [
-    "round", "item", "dimension", "group", "n", "median", "iqr", "verdict", *DISSENT_COLUMNS, "is_stable",
-]  # fmt: skip
+    "round",
+    "item",
+    "dimension",
+    "group",
+    "n",
+    "median",
+    "iqr",
+    "verdict",
+    *DISSENT_COLUMNS,
+    "is_stable",
+]
 HERDING = ["n_toward", "n_away", "n_stayed", "herding_index"]
 
 

@@ -44,16 +44,32 @@ OPERATORS: Mapping[str, Callable[[Any, Any], Any]] = MappingProxyType(
     }
 )
 CRITERION_STATS = (
-    "n", "mean", "sd", "median", "q1", "q3", "iqr", "pct_agree", "pct_disagree", "cv", "ipr", "ipras",
-    "direction", "has_consensus",
-)  # fmt: skip
+    "n",
+    "mean",
+    "sd",
+    "median",
+    "q1",
+    "q3",
+    "iqr",
+    "pct_agree",
+    "pct_disagree",
+    "cv",
+    "ipr",
+    "ipras",
+    "direction",
+    "has_consensus",
+)
 AXIS_STATS = ("direction", "has_consensus")  # compared with == or != to a word or a boolean, not a number
 DIRECTION_VALUES = ("agree", "neutral", "disagree")
 SHARE_STATS = ("pct_agree", "pct_disagree")
 STAT_LABELS = {
-    "pct_agree": "% agree", "pct_disagree": "% disagree", "iqr": "IQR", "ipr": "IPR", "ipras": "IPRAS",
+    "pct_agree": "% agree",
+    "pct_disagree": "% disagree",
+    "iqr": "IQR",
+    "ipr": "IPR",
+    "ipras": "IPRAS",
     "has_consensus": "has consensus",
-}  # fmt: skip
+}
 
 # Parameters of each preset with their defaults (None: depends on the dimension's scale).
 PRESET_PARAMETERS: Mapping[str, Mapping[str, Any]] = MappingProxyType(

@@ -34,10 +34,31 @@ from .scale import Scale
 from .weighted import weighted_median_from_weights
 
 STATISTIC_COLUMNS = [
-    "item", "dimension", "group", "n", "abstentions", "mean", "sd", "median", "q1", "q3", "iqr",
-    "pct_agree", "pct_disagree", "distribution", "cv", "median_band", "p30", "p70", "ipr",
-    "iprcp", "ai", "ipras", "rand_disagreement", "weighted_median",
-]  # fmt: skip
+    "item",
+    "dimension",
+    "group",
+    "n",
+    "abstentions",
+    "mean",
+    "sd",
+    "median",
+    "q1",
+    "q3",
+    "iqr",
+    "pct_agree",
+    "pct_disagree",
+    "distribution",
+    "cv",
+    "median_band",
+    "p30",
+    "p70",
+    "ipr",
+    "iprcp",
+    "ai",
+    "ipras",
+    "rand_disagreement",
+    "weighted_median",
+]
 
 
 def item_statistics(

@@ -12,9 +12,18 @@ from collections.abc import Mapping
 
 FORMAT = "delphi-study/1"
 TOP_KEYS = (
-    "format", "slug", "title", "description", "source", "settings", "consensus_rule", "stopping_rule",
-    "dimensions", "sections", "items",
-)  # fmt: skip
+    "format",
+    "slug",
+    "title",
+    "description",
+    "source",
+    "settings",
+    "consensus_rule",
+    "stopping_rule",
+    "dimensions",
+    "sections",
+    "items",
+)
 SOURCE_KEYS = ("citation", "references")
 SETTINGS_KEYS = ("min_group_size", "outside_iqr_reason", "expertise_weighting", "time_zone", "bootstrap_resamples")
 BOOTSTRAP_RESAMPLES = (100, 100_000, 2000)  # the least, the most and the default B

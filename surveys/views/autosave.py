@@ -35,9 +35,12 @@ def autosave(request: HttpRequest, ballot_id: int) -> HttpResponse:
         return _autosave_in_full(request, ballot_id, parsed)
     try:
         saved = ballot_autosave(
-            panelist_id=request.session.get(SESSION_KEY), fingerprint=request.session.get(SESSION_LINK_KEY),
-            ballot_id=ballot_id, entries=parsed.entries, rationales=parsed.rationales,
-        )  # fmt: skip
+            panelist_id=request.session.get(SESSION_KEY),
+            fingerprint=request.session.get(SESSION_LINK_KEY),
+            ballot_id=ballot_id,
+            entries=parsed.entries,
+            rationales=parsed.rationales,
+        )
     except SessionEnded:
         return invalid_link(request)
     except BallotNotFound:
@@ -63,9 +66,12 @@ def _autosave_in_full(request: HttpRequest, panelist: Panelist, ballot_id: int, 
         return JsonResponse({"message": "Not saved.", "errors": parsed.errors}, status=400)
     try:
         experts.answers_save(
-            panelist=panelist, round=ballot.round, entries=parsed.entries, rationales=parsed.rationales,
+            panelist=panelist,
+            round=ballot.round,
+            entries=parsed.entries,
+            rationales=parsed.rationales,
             open_answers=parsed.open_answers,
-        )  # fmt: skip
+        )
     except BallotRefused as exc:
         return JsonResponse({"message": "Not saved.", "errors": exc.errors}, status=400)
     except DomainError as exc:

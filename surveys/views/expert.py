@@ -217,9 +217,12 @@ def ballot_page(request: HttpRequest, panelist: Panelist, ballot_id: int) -> Htt
         return _render_ballot(request, ballot, posted=request.POST, errors=parsed.errors, status=400)
     try:
         experts.answers_save(
-            panelist=panelist, round=ballot.round, entries=parsed.entries, rationales=parsed.rationales,
+            panelist=panelist,
+            round=ballot.round,
+            entries=parsed.entries,
+            rationales=parsed.rationales,
             open_answers=parsed.open_answers,
-        )  # fmt: skip
+        )
         if submit and action != SUBMIT_ANYWAY and _asks_to_confirm(ballot):
             return redirect(reverse("surveys:expert_ballot", kwargs={"ballot_id": ballot.pk}) + "?confirm=submit")
         if submit:

@@ -79,9 +79,17 @@ def world(db: None) -> World:
     report = ReportJob.objects.create(study=study, format="csv", status=ReportJob.Status.DONE)
     report.file.save("report.csv", ContentFile(b"item,median\nC1,5\n"))
     return World(
-        study=study, round=round_, expert_a=expert_a, token_a=token_a, expert_b=expert_b, token_b=token_b,
-        staff=staff, staff_token=api_token_create(user=staff, name='tests')[1], suggestion=suggestion, report=report,
-    )  # fmt: skip
+        study=study,
+        round=round_,
+        expert_a=expert_a,
+        token_a=token_a,
+        expert_b=expert_b,
+        token_b=token_b,
+        staff=staff,
+        staff_token=api_token_create(user=staff, name="tests")[1],
+        suggestion=suggestion,
+        report=report,
+    )
 
 
 def client_for(world: World, role: str) -> APIClient:

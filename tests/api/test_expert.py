@@ -42,8 +42,11 @@ def test_the_profile_is_saved_and_unknown_sections_are_refused(world: World, exp
     body = {"background": "Analyst", "years_experience": 12, "expertise": {"claims": 4}}
     saved = expert_a.put("/api/v1/me/profile/", body, format="json")
     assert saved.json() == {
-        "group": "Europe", "background": "Analyst", "years_experience": 12, "expertise": {"claims": 4},
-    }  # fmt: skip
+        "group": "Europe",
+        "background": "Analyst",
+        "years_experience": 12,
+        "expertise": {"claims": 4},
+    }
     refused = expert_a.put("/api/v1/me/profile/", {"expertise": {"nowhere": 3}}, format="json")
     assert refused.status_code == 400 and list(refused.json()["error"]["fields"]) == ["expertise.nowhere"]
     assert Panelist.objects.get(pk=world.expert_a.pk).expertise == {"claims": 4}

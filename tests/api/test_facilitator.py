@@ -52,8 +52,10 @@ def test_settings_change_through_the_importer_and_are_audited(draft_study: Study
     body = {"title": "Renamed", "settings": {"min_group_size": 4}, "consensus_rule": {"preset": "percent"}}
     changed = staff_api.patch(url(draft_study), body, format="json").json()
     assert (changed["title"], changed["min_group_size"], changed["consensus_rule"]) == (
-        "Renamed", 4, {"preset": "percent"},
-    )  # fmt: skip
+        "Renamed",
+        4,
+        {"preset": "percent"},
+    )
     assert changed["outside_iqr_reason"] == "optional"  # the other settings are kept
     event = AuditEvent.objects.filter(study=draft_study, action="study.updated").get()
     assert event.actor_label == "facilitator"
@@ -109,8 +111,14 @@ def test_items_filter_by_kind_section_and_dimension(world: World, staff_api: API
 def test_a_dimension_is_added_and_its_scale_changed_before_anyone_answers(
     draft_study: Study, staff_api: APIClient
 ) -> None:
-    new = {"key": "confidence", "label": "Confidence", "scale": {"min": 1, "max": 5, "labels": {"1": "Low"}},
-           "agree": [4, 5], "disagree": [1, 2], "consensus": False}  # fmt: skip
+    new = {
+        "key": "confidence",
+        "label": "Confidence",
+        "scale": {"min": 1, "max": 5, "labels": {"1": "Low"}},
+        "agree": [4, 5],
+        "disagree": [1, 2],
+        "consensus": False,
+    }
     created = staff_api.post(url(draft_study, "dimensions/"), new, format="json").json()
     assert (created["scale"], created["consensus"]) == ({"min": 1, "max": 5, "labels": {"1": "Low"}}, False)
     changed = staff_api.patch(
@@ -161,8 +169,13 @@ def _aggregated(study: Study, values: list[int]) -> Round:
 
     round_ = round_open(round=round_create(study=study))
     panel = consented_panel(study, ["Europe", "Europe", "Asia", "Asia", "Asia"][: len(values)])
-    answer_round(round_, {p: {("C1", "agreement"): v, ("C2", "agreement"): 9, ("R1", "agreement"): 9,
-                              ("R1", "feasibility"): 5} for p, v in zip(panel, values, strict=True)})  # fmt: skip
+    answer_round(
+        round_,
+        {
+            p: {("C1", "agreement"): v, ("C2", "agreement"): 9, ("R1", "agreement"): 9, ("R1", "feasibility"): 5}
+            for p, v in zip(panel, values, strict=True)
+        },
+    )
     round_close(round=round_, aggregate=False)
     round_aggregate(round=round_)
     return round_

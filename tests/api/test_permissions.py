@@ -24,8 +24,12 @@ ROLES = ("anonymous", "expert_a", "expert_b", "staff")
 METHODS = ("get", "post", "put", "patch", "delete")
 NEW_ITEM = {"code": "C3", "kind": "claim", "section": "claims", "text": "Grass is green.", "dimensions": ["agreement"]}
 NEW_DIMENSION = {
-    "key": "desirability", "label": "Desirability", "scale": {"min": 1, "max": 5}, "agree": [4, 5], "disagree": [1, 2],
-}  # fmt: skip
+    "key": "desirability",
+    "label": "Desirability",
+    "scale": {"min": 1, "max": 5},
+    "agree": [4, 5],
+    "disagree": [1, 2],
+}
 
 
 @dataclass(frozen=True)
@@ -146,10 +150,16 @@ def test_every_endpoint_has_a_row() -> None:
 
 def _kwargs(world: World, name: str) -> dict[str, object]:
     values: dict[str, object] = {
-        "study_slug": world.study.slug, "round_number": 1, "code": "C2", "key": "feasibility",
-        "panelist_id": world.expert_a.pk, "job_id": world.report.pk, "suggestion_id": world.suggestion.pk,
-        "kind": "invitation", "item_code": "C2",
-    }  # fmt: skip
+        "study_slug": world.study.slug,
+        "round_number": 1,
+        "code": "C2",
+        "key": "feasibility",
+        "panelist_id": world.expert_a.pk,
+        "job_id": world.report.pk,
+        "suggestion_id": world.suggestion.pk,
+        "kind": "invitation",
+        "item_code": "C2",
+    }
     pattern = next(p for p in api_urls.urlpatterns if isinstance(p, URLPattern) and p.name == name)
     return {key: values[key] for key in pattern.pattern.regex.groupindex}
 

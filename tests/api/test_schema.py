@@ -68,10 +68,15 @@ def _live_schema(app: WSGIHandler, path_regex: str) -> Any:
 def _pinned(world: World, operation: Any) -> dict[str, str]:
     """The operation's path parameters, set to the test world's objects."""
     known = {
-        "study_slug": world.study.slug, "round_number": "1", "code": "C2", "item_code": "C2", "key": "feasibility",
-        "panelist_id": str(world.expert_b.pk), "job_id": str(world.report.pk),
+        "study_slug": world.study.slug,
+        "round_number": "1",
+        "code": "C2",
+        "item_code": "C2",
+        "key": "feasibility",
+        "panelist_id": str(world.expert_b.pk),
+        "job_id": str(world.report.pk),
         "suggestion_id": str(world.suggestion.pk),
-    }  # fmt: skip
+    }
     names = {parameter.name for parameter in operation.path_parameters}
     return {name: value for name, value in known.items() if name in names}
 

@@ -159,8 +159,9 @@ def test_a_panel_csv_with_a_nul_in_a_name_is_refused_on_preview_and_on_confirmat
     csv = "email,name\nok@example.org,Olga\nbad@example.org,Bad\x00Name\n"
     preview = panel_import_preview(study=study, text=csv)
     assert not preview.is_valid
-    assert [e.render() for e in preview.errors] == ["line 3: the name contains a NUL character (\\0, at position 4), "
-                                                    "which text cannot hold"]  # fmt: skip
+    assert [e.render() for e in preview.errors] == [
+        "line 3: the name contains a NUL character (\\0, at position 4), which text cannot hold"
+    ]
     page = staff_client().post(
         f"/facilitate/{study.slug}/panel/import/", {"file": SimpleUploadedFile("panel.csv", csv.encode())}
     )
@@ -228,8 +229,12 @@ def test_autosave_refuses_a_multipart_field_that_is_not_utf8_with_json(expert) -
     c1 = ri(round_, "C1")
     body = encode_multipart("B0UND", {f"r{c1}-agreement": "7", f"rationale-{c1}": "PLACEHOLDER"})
     body = body.replace(b"PLACEHOLDER", b"caf\xe9")
-    response = client.post(f"{url}autosave/", body, content_type=MULTIPART_CONTENT.replace("BoUnDaRyStRiNg", "B0UND"),
-                           HTTP_ACCEPT="application/json")  # fmt: skip
+    response = client.post(
+        f"{url}autosave/",
+        body,
+        content_type=MULTIPART_CONTENT.replace("BoUnDaRyStRiNg", "B0UND"),
+        HTTP_ACCEPT="application/json",
+    )
     assert response.status_code == 400
     assert "not UTF-8" in response.json()["message"]
     assert list(response.json()["errors"]) == [f"rationale-{c1}"]

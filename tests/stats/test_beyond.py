@@ -76,9 +76,16 @@ def test_the_second_round_gets_herding_for_paired_items_only_and_the_round_figur
     history = _stats(first).assign(round=1, is_stable=None, **dissent_statistics(_stats(first), SCALES))
 
     result = beyond_consensus(
-        stats, RULE, SCALES, study="s", round_number=2, current=second, previous=first, history=history,
+        stats,
+        RULE,
+        SCALES,
+        study="s",
+        round_number=2,
+        current=second,
+        previous=first,
+        history=history,
         submitted={f"p{i}" for i in range(7)},
-    )  # fmt: skip
+    )
 
     panel = stats.assign(**result.cells)[stats["group"] == ""].set_index("item")
     herding = influence(first, second, SCALES).set_index("item")

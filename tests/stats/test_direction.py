@@ -37,8 +37,11 @@ def test_direction_follows_the_median_band_and_neutral_otherwise() -> None:
     axes = _axes({"preset": "iqr"})
 
     assert {item: d for item, (d, _) in axes.items()} == {
-        "agreed": "agree", "neutral_consensus": "neutral", "split": "neutral", "rejected": "disagree",
-    }  # fmt: skip
+        "agreed": "agree",
+        "neutral_consensus": "neutral",
+        "split": "neutral",
+        "rejected": "disagree",
+    }
 
 
 def test_iqr_consensus_on_a_neutral_median_is_expressible() -> None:
@@ -72,8 +75,11 @@ def test_the_iqr_verdict_is_consensus_with_a_side() -> None:
     verdicts = consensus_verdicts(stats, parse_consensus_rule({"preset": "iqr"}), SCALES)
 
     assert dict(zip(stats["item"], verdicts, strict=True)) == {
-        "agreed": "in", "neutral_consensus": "none", "split": "none", "rejected": "out",
-    }  # fmt: skip
+        "agreed": "in",
+        "neutral_consensus": "none",
+        "split": "none",
+        "rejected": "out",
+    }
 
 
 def test_a_custom_rule_can_ask_for_consensus_on_a_neutral_median() -> None:
@@ -91,8 +97,11 @@ def test_a_custom_rule_can_ask_for_consensus_on_a_neutral_median() -> None:
     stats = item_statistics(ratings_frame(PANELS), SCALES)
 
     assert dict(zip(stats["item"], consensus_verdicts(stats, rule, SCALES), strict=True)) == {
-        "agreed": "none", "neutral_consensus": "in", "split": "out", "rejected": "none",
-    }  # fmt: skip
+        "agreed": "none",
+        "neutral_consensus": "in",
+        "split": "out",
+        "rejected": "none",
+    }
     assert "has consensus = yes and direction = neutral" in rule.describe()
     assert "interquartile range of at most 1" in rule.describe()
 

@@ -14,19 +14,32 @@ def _frame(rows: list[tuple[str, str, str, float | None]]) -> pd.DataFrame:
     """(panelist, group, item, value) on agreement; None is "can't answer"."""
     return pd.DataFrame(
         [
-            {"panelist": p, "item": item, "dimension": "agreement", "value": np.nan if v is None else float(v),
-             "group": group, "weight": 1.0}
+            {
+                "panelist": p,
+                "item": item,
+                "dimension": "agreement",
+                "value": np.nan if v is None else float(v),
+                "group": group,
+                "weight": 1.0,
+            }
             for p, group, item, v in rows
         ]
-    )  # fmt: skip
+    )
 
 
 # Group A has three panelists, of whom only a1 rates Q; all three rate P. Group B (three) rates both.
 RATINGS = [
-    ("a1", "A", "Q", 9), ("a1", "A", "P", 7), ("a2", "A", "P", 7), ("a3", "A", "P", 8),
-    ("b1", "B", "Q", 2), ("b2", "B", "Q", 2), ("b3", "B", "Q", 3),
-    ("b1", "B", "P", 3), ("b2", "B", "P", 3), ("b3", "B", "P", 4),
-]  # fmt: skip
+    ("a1", "A", "Q", 9),
+    ("a1", "A", "P", 7),
+    ("a2", "A", "P", 7),
+    ("a3", "A", "P", 8),
+    ("b1", "B", "Q", 2),
+    ("b2", "B", "Q", 2),
+    ("b3", "B", "Q", 3),
+    ("b1", "B", "P", 3),
+    ("b2", "B", "P", 3),
+    ("b3", "B", "P", 4),
+]
 
 
 def test_a_group_with_one_rater_on_an_item_gets_no_row_for_it() -> None:

@@ -292,6 +292,7 @@ def test_stability_equals_a_pair_by_pair_computation(data: st.DataObject) -> Non
     for row in table.itertuples():
         n, unchanged, change, p = _reference(previous, current, row.item)
         assert row.n_paired == n
-        assert np.allclose([row.pct_unchanged, row.scheibe_pct_change, row.wilcoxon_p], [unchanged, change, p],
-                           equal_nan=True)  # fmt: skip
+        assert np.allclose(
+            [row.pct_unchanged, row.scheibe_pct_change, row.wilcoxon_p], [unchanged, change, p], equal_nan=True
+        )
         assert row.stability_verdict == ("insufficient_data" if n < 6 else "stable" if row.is_stable else "unstable")

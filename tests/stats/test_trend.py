@@ -14,8 +14,19 @@ from .frames import SCALES
 
 
 def _round(number: int, **figures: Any) -> dict[str, Any]:
-    row = {"item": "C1", "dimension": "agreement", "group": "", "round": number, "n": 20, "median": 7.0,
-           "iqr": 2.0, "verdict": "none", "agreement_a": 0.3, "bimodality": 0.4, "is_stable": False}  # fmt: skip
+    row = {
+        "item": "C1",
+        "dimension": "agreement",
+        "group": "",
+        "round": number,
+        "n": 20,
+        "median": 7.0,
+        "iqr": 2.0,
+        "verdict": "none",
+        "agreement_a": 0.3,
+        "bimodality": 0.4,
+        "is_stable": False,
+    }
     return {**row, **figures}
 
 

@@ -72,10 +72,14 @@ def test_a_unanimous_panel_has_a_point_interval_and_full_confidence() -> None:
 @pytest.mark.parametrize("preset", ["percent", "custom"])
 def test_verdict_confidence_is_the_share_of_resamples_keeping_the_verdict(preset: str) -> None:
     # n = 4, three agree: "in" at ≥ 75% agree; P(Bin(4, 0.75) ≥ 3) = 0.738 (exact)
-    rule = {"preset": "percent"} if preset == "percent" else {
-        "preset": "custom",
-        "criteria": [{"stat": "pct_agree", "op": ">=", "value": 0.75}, {"stat": "q1", "op": ">", "value": 0}],
-    }  # fmt: skip
+    rule = (
+        {"preset": "percent"}
+        if preset == "percent"
+        else {
+            "preset": "custom",
+            "criteria": [{"stat": "pct_agree", "op": ">=", "value": 0.75}, {"stat": "q1", "op": ">", "value": 0}],
+        }
+    )
     stats = item_statistics(ratings_frame({"C1": [9, 9, 9, 1]}), SCALES)
     figures = bootstrap_uncertainty(stats, parse_consensus_rule(rule), SCALES, seed=bootstrap_seed("s", 1))
 
@@ -155,9 +159,12 @@ def _enumerated_share_confidence(counts: np.ndarray, rule_data: dict, observed: 
         for d in range(n - a + 1):
             rows.append((n, a / n, d / n))
             probabilities.append(
-                factorial(n) / (factorial(a) * factorial(d) * factorial(n - a - d))
-                * p_agree**a * p_disagree**d * (1 - p_agree - p_disagree) ** (n - a - d)
-            )  # fmt: skip
+                factorial(n)
+                / (factorial(a) * factorial(d) * factorial(n - a - d))
+                * p_agree**a
+                * p_disagree**d
+                * (1 - p_agree - p_disagree) ** (n - a - d)
+            )
     frame = pd.DataFrame(rows, columns=["n", "pct_agree", "pct_disagree"])
     frame["dimension"] = pd.Categorical(["agreement"] * len(frame))
     is_in, is_out = PRESET_TESTS[rule_data["preset"]](frame, parse_consensus_rule(rule_data), SCALES)

@@ -33,9 +33,17 @@ class ExpertStudySerializer(serializers.ModelSerializer):
     class Meta:
         model = Study
         fields = [
-            "slug", "title", "description", "source_citation", "status", "outside_iqr_reason", "has_consented",
-            "sections", "dimensions", "round",
-        ]  # fmt: skip
+            "slug",
+            "title",
+            "description",
+            "source_citation",
+            "status",
+            "outside_iqr_reason",
+            "has_consented",
+            "sections",
+            "dimensions",
+            "round",
+        ]
         read_only_fields = fields
 
     def get_has_consented(self, study: Study) -> bool:
@@ -57,9 +65,12 @@ class ProfileSerializer(serializers.Serializer):
 
     group = serializers.CharField(read_only=True, help_text="Assigned by the facilitator; the expert cannot change it.")
     background = serializers.CharField(
-        max_length=BACKGROUND_MAX_LENGTH, allow_blank=True, required=False, default="",
+        max_length=BACKGROUND_MAX_LENGTH,
+        allow_blank=True,
+        required=False,
+        default="",
         help_text="The expert's own description of their background; the facilitator sees it, no analysis uses it.",
-    )  # fmt: skip
+    )
     years_experience = serializers.IntegerField(
         min_value=0, max_value=YEARS_MAX, allow_null=True, required=False, default=None
     )

@@ -17,9 +17,22 @@ class PanelistSerializer(serializers.ModelSerializer):
     class Meta:
         model = Panelist
         fields = [
-            "id", "email", "name", "pseudonym", "group", "background", "language", "status", "consent_at",
-            "years_experience", "expertise", "is_synthetic", "token_issued_at", "n_ballots", "created_at",
-        ]  # fmt: skip
+            "id",
+            "email",
+            "name",
+            "pseudonym",
+            "group",
+            "background",
+            "language",
+            "status",
+            "consent_at",
+            "years_experience",
+            "expertise",
+            "is_synthetic",
+            "token_issued_at",
+            "n_ballots",
+            "created_at",
+        ]
         read_only_fields = fields
 
 

@@ -31,9 +31,20 @@ class RoundStatisticSerializer(FiniteModelSerializer):
     class Meta:
         model = RoundStatistic
         fields = [
-            "n_invited", "n_submitted", "response_rate", "apmo", "kendall", "n_in", "n_out", "n_none", "is_stop_met",
-            "stop_reason", "influence", "attrition_bias", "computed_at",
-        ]  # fmt: skip
+            "n_invited",
+            "n_submitted",
+            "response_rate",
+            "apmo",
+            "kendall",
+            "n_in",
+            "n_out",
+            "n_none",
+            "is_stop_met",
+            "stop_reason",
+            "influence",
+            "attrition_bias",
+            "computed_at",
+        ]
         read_only_fields = fields
 
 
@@ -46,9 +57,20 @@ class RoundSerializer(serializers.ModelSerializer):
     class Meta:
         model = Round
         fields = [
-            "number", "status", "opens_at", "closes_at", "opened_at", "closed_at", "aggregated_at", "is_live_feedback",
-            "n_items", "n_submitted", "n_drafts", "statistic", "created_at",
-        ]  # fmt: skip
+            "number",
+            "status",
+            "opens_at",
+            "closes_at",
+            "opened_at",
+            "closed_at",
+            "aggregated_at",
+            "is_live_feedback",
+            "n_items",
+            "n_submitted",
+            "n_drafts",
+            "statistic",
+            "created_at",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(RoundStatisticSerializer(allow_null=True))
@@ -79,9 +101,11 @@ DEADLINE_HELP = "The deadline: with an offset (or Z) that instant; without one, 
 
 class RoundCreateSerializer(serializers.Serializer):
     items = serializers.ListField(
-        child=serializers.CharField(max_length=16), max_length=CODES_MAX, required=False,
+        child=serializers.CharField(max_length=16),
+        max_length=CODES_MAX,
+        required=False,
         help_text="Item codes in the order asked; every item of the study when left out.",
-    )  # fmt: skip
+    )
     closes_at = DeadlineField(required=False, allow_null=True, help_text=DEADLINE_HELP)
 
 
@@ -134,9 +158,12 @@ class RewordSerializer(serializers.Serializer):
 
 
 INTERVAL_SCHEMA = serializers.ListField(
-    child=serializers.FloatField(), min_length=2, max_length=2, allow_null=True,
+    child=serializers.FloatField(),
+    min_length=2,
+    max_length=2,
+    allow_null=True,
     help_text="[lo, hi], the 95% percentile bootstrap interval; null when not computed.",
-)  # fmt: skip
+)
 
 
 def _interval(lo: float | None, hi: float | None) -> list[float] | None:
@@ -162,11 +189,52 @@ class ItemStatisticSerializer(FiniteModelSerializer):
     class Meta:
         model = ItemStatistic
         fields = [
-            "item", "dimension", "group", "n", "abstentions", "mean", "sd", "median", "q1", "q3", "iqr", "pct_agree",
-            "pct_disagree", "distribution", "cv", "weighted_median", "median_band", "p30", "p70", "ipr", "iprcp",
-            "ai", "ipras", "rand_disagreement", "verdict", "n_paired", "wilcoxon_p", "kappa_qw", "pct_unchanged",
-            "scheibe_pct_change", "delta_cv", "is_stable", "median_ci", "pct_agree_ci", "verdict_confidence",
-            "direction", "has_consensus", "agreement_a", "bimodality", "kruskal_p", "epsilon_sq", "trend", "n_toward",
-            "n_away", "n_stayed", "herding_index", "computed_at",
-        ]  # fmt: skip
+            "item",
+            "dimension",
+            "group",
+            "n",
+            "abstentions",
+            "mean",
+            "sd",
+            "median",
+            "q1",
+            "q3",
+            "iqr",
+            "pct_agree",
+            "pct_disagree",
+            "distribution",
+            "cv",
+            "weighted_median",
+            "median_band",
+            "p30",
+            "p70",
+            "ipr",
+            "iprcp",
+            "ai",
+            "ipras",
+            "rand_disagreement",
+            "verdict",
+            "n_paired",
+            "wilcoxon_p",
+            "kappa_qw",
+            "pct_unchanged",
+            "scheibe_pct_change",
+            "delta_cv",
+            "is_stable",
+            "median_ci",
+            "pct_agree_ci",
+            "verdict_confidence",
+            "direction",
+            "has_consensus",
+            "agreement_a",
+            "bimodality",
+            "kruskal_p",
+            "epsilon_sq",
+            "trend",
+            "n_toward",
+            "n_away",
+            "n_stayed",
+            "herding_index",
+            "computed_at",
+        ]
         read_only_fields = fields

@@ -28,11 +28,27 @@ class StudySerializer(serializers.ModelSerializer):
     class Meta:
         model = Study
         fields = [
-            "slug", "title", "description", "status", "source_citation", "source_references", "consensus_rule",
-            "is_rule_frozen", "consensus_rule_frozen_at", "stopping_rule", "min_group_size", "outside_iqr_reason",
-            "has_expertise_weighting", "is_report_public", "time_zone", "n_items", "n_rounds", "n_panelists",
-            "created_at", "updated_at",
-        ]  # fmt: skip
+            "slug",
+            "title",
+            "description",
+            "status",
+            "source_citation",
+            "source_references",
+            "consensus_rule",
+            "is_rule_frozen",
+            "consensus_rule_frozen_at",
+            "stopping_rule",
+            "min_group_size",
+            "outside_iqr_reason",
+            "has_expertise_weighting",
+            "is_report_public",
+            "time_zone",
+            "n_items",
+            "n_rounds",
+            "n_panelists",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 

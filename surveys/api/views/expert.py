@@ -119,18 +119,23 @@ class BallotView(ExpertView):
         return self.ballot()
 
     @extend_schema(
-        tags=TAGS, summary="Save answers (only those sent change; all or nothing)",
-        request=BallotChangeSerializer, responses=BallotSerializer,
-    )  # fmt: skip
+        tags=TAGS,
+        summary="Save answers (only those sent change; all or nothing)",
+        request=BallotChangeSerializer,
+        responses=BallotSerializer,
+    )
     def patch(self, request: Request) -> Response:
         data = valid(BallotChangeSerializer, request)
         round_ = self.current_round()
         answers = answers_from(data, reads.ballot_view(self.panelist, round_))
         try:
             experts.answers_save(
-                panelist=self.panelist, round=round_, entries=answers.entries, rationales=answers.rationales,
+                panelist=self.panelist,
+                round=round_,
+                entries=answers.entries,
+                rationales=answers.rationales,
                 open_answers=answers.open_answers,
-            )  # fmt: skip
+            )
         except BallotRefused as exc:
             raise answers.refused(exc.errors) from None
         return self.ballot(round_)
@@ -164,8 +169,9 @@ class ReopenView(ExpertView):
 
 class FeedbackView(ExpertView):
     @extend_schema(
-        tags=TAGS, summary="Anonymised feedback: the panel's statistics and others' reasons, no names",
+        tags=TAGS,
+        summary="Anonymised feedback: the panel's statistics and others' reasons, no names",
         responses=FeedbackSerializer,
-    )  # fmt: skip
+    )
     def get(self, request: Request) -> Response:
         return Response(FeedbackSerializer(reads.feedback_view(self.panelist, self.current_round())).data)

@@ -37,9 +37,11 @@ from surveys.services.reports import report_request
 
 DOWNLOAD_TYPES = {(200, spec.content_type.split(";")[0]): OpenApiTypes.BINARY for spec in FORMATS.values()}
 KIND = OpenApiParameter(
-    "kind", type={"type": "string", "enum": DeliveryLog.Kind.values}, location=OpenApiParameter.PATH,
+    "kind",
+    type={"type": "string", "enum": DeliveryLog.Kind.values},
+    location=OpenApiParameter.PATH,
     description="The kind of email.",
-)  # fmt: skip
+)
 
 
 class AnyAccept(DefaultContentNegotiation):
@@ -130,9 +132,15 @@ class SuggestionViewSet(mixins.ListModelMixin, StudyScopedViewSet):
             raise Invalid("Some references are unknown; nothing was changed.", fields)
         assert round_ is not None
         item = suggestions.suggestion_accept(
-            suggestion=suggestion, round=round_, code=data["code"], kind=data["kind"], section=section,
-            dimensions=dimensions, text=data["text"], actor=self.actor,
-        )  # fmt: skip
+            suggestion=suggestion,
+            round=round_,
+            code=data["code"],
+            kind=data["kind"],
+            section=section,
+            dimensions=dimensions,
+            text=data["text"],
+            actor=self.actor,
+        )
         return Response(ItemSerializer(item).data)
 
     @extend_schema(summary="Set a suggestion aside", request=None, responses=SuggestionSerializer)
@@ -144,9 +152,10 @@ class SuggestionViewSet(mixins.ListModelMixin, StudyScopedViewSet):
 
 @extend_schema(parameters=[STUDY])
 @extend_schema_view(
-    retrieve=extend_schema(parameters=[KIND]), update=extend_schema(parameters=[KIND]),
+    retrieve=extend_schema(parameters=[KIND]),
+    update=extend_schema(parameters=[KIND]),
     destroy=extend_schema(parameters=[KIND]),
-)  # fmt: skip
+)
 class MessageTemplateViewSet(StudyScopedViewSet):
     """The study's wording of each email; the built-in one until saved."""
 

@@ -76,10 +76,13 @@ def round_create(request: HttpRequest, slug: str) -> HttpResponse:
         )
 
     return _confirm(
-        request, study, title="Create round 1",
+        request,
+        study,
+        title="Create round 1",
         explanation=["Round 1 will hold every item of the study. It stays a draft until you open it."],
-        form_class=DeadlineConfirmForm, run=run,
-    )  # fmt: skip
+        form_class=DeadlineConfirmForm,
+        run=run,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -101,9 +104,14 @@ def round_open(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         explanation.append("Opening the first round freezes the consensus rule and the stopping rule for good.")
     explanation.append("Invitations give every expert a new personal link; earlier links stop working.")
     return _confirm(
-        request, study, title=f"Open round {number}", explanation=explanation, form_class=OpenRoundForm, run=run,
+        request,
+        study,
+        title=f"Open round {number}",
+        explanation=explanation,
+        form_class=OpenRoundForm,
+        run=run,
         initial={"closes_at": round_.closes_at, "send_invitations": True},
-    )  # fmt: skip
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -117,13 +125,16 @@ def round_close(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         return Done(f"Round {number} is closed; its statistics are being computed.")
 
     return _confirm(
-        request, study, title=f"Close round {number}",
+        request,
+        study,
+        title=f"Close round {number}",
         explanation=[
             "Experts can no longer change their answers once the round closes, and a closed round never reopens.",
             "Drafts that were not submitted are not counted. The statistics are computed right after.",
         ],
-        form_class=ConfirmForm, run=run,
-    )  # fmt: skip
+        form_class=ConfirmForm,
+        run=run,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -137,10 +148,13 @@ def round_aggregate(request: HttpRequest, slug: str, number: int) -> HttpRespons
         return Done(f"The statistics of round {number} are being computed.")
 
     return _confirm(
-        request, study, title=f"Compute the statistics of round {number}",
+        request,
+        study,
+        title=f"Compute the statistics of round {number}",
         explanation=["Every statistic of the round is computed again and replaces the previous set."],
-        form_class=ConfirmForm, run=run,
-    )  # fmt: skip
+        form_class=ConfirmForm,
+        run=run,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -156,13 +170,16 @@ def round_next(request: HttpRequest, slug: str) -> HttpResponse:
         )
 
     return _confirm(
-        request, study, title="Prepare the next round",
+        request,
+        study,
+        title="Prepare the next round",
         explanation=[
             "Items without consensus carry forward; items with consensus in or out are retired and listed as "
             "decided. The new round stays a draft: you can reword, add or drop items before opening it.",
         ],
-        form_class=DeadlineConfirmForm, run=run,
-    )  # fmt: skip
+        form_class=DeadlineConfirmForm,
+        run=run,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -178,10 +195,14 @@ def round_deadline(request: HttpRequest, slug: str, number: int) -> HttpResponse
         return Done(f"Round {number} now closes on {moment_format(changed.closes_at, study.time_zone)}.")
 
     return _confirm(
-        request, study, title=f"Deadline of round {number}",
+        request,
+        study,
+        title=f"Deadline of round {number}",
         explanation=["An open round closes itself at its deadline. Leave it empty for no deadline."],
-        form_class=DeadlineForm, run=run, initial={"closes_at": round_.closes_at},
-    )  # fmt: skip
+        form_class=DeadlineForm,
+        run=run,
+        initial={"closes_at": round_.closes_at},
+    )
 
 
 MAIL = {

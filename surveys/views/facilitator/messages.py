@@ -58,9 +58,14 @@ def message_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, str(exc))
     context = {
-        "study": study, "template": current, "form": form, "variables": VARIABLES, "tags": ALLOWED_TAGS,
-        "filters": ALLOWED_FILTERS, "problem": message_template_problem(study, kind) if current["is_custom"] else None,
-    }  # fmt: skip
+        "study": study,
+        "template": current,
+        "form": form,
+        "variables": VARIABLES,
+        "tags": ALLOWED_TAGS,
+        "filters": ALLOWED_FILTERS,
+        "problem": message_template_problem(study, kind) if current["is_custom"] else None,
+    }
     return render(
         request, "surveys/facilitator/message_edit.html", context, status=400 if request.method == "POST" else 200
     )

@@ -61,9 +61,12 @@ def item_reword(request: HttpRequest, slug: str, number: int, item_id: int) -> H
         return _back(round_)
     try:
         new = round_items.item_reword(
-            round=round_, item=item, text=form.cleaned_data["text"], code=form.cleaned_data["code"] or None,
+            round=round_,
+            item=item,
+            text=form.cleaned_data["text"],
+            code=form.cleaned_data["code"] or None,
             actor=acting(request),
-        )  # fmt: skip
+        )
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
@@ -119,9 +122,15 @@ def suggestion_accept(request: HttpRequest, slug: str, number: int, suggestion_i
     data = form.cleaned_data
     try:
         item = suggestions.suggestion_accept(
-            suggestion=suggestion, round=round_, code=data["code"], kind=data["kind"], section=data["section"],
-            dimensions=list(data["dimensions"]), text=data["text"], actor=acting(request),
-        )  # fmt: skip
+            suggestion=suggestion,
+            round=round_,
+            code=data["code"],
+            kind=data["kind"],
+            section=data["section"],
+            dimensions=list(data["dimensions"]),
+            text=data["text"],
+            actor=acting(request),
+        )
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
