@@ -31,12 +31,15 @@ def ballot_state(panelist_id: int) -> list[tuple[Any, ...]]:
 
 @contextmanager
 def fail_on_rating_write(fail: Callable[[], None]) -> Iterator[list[str]]:
-    """Call ``fail`` at the first write to the ratings table, after other writes of the same save ran."""
+    """Call ``fail`` at the first write to the ratings table, after other writes of the same save ran.
+
+    On PostgreSQL the save writes ratings and revisions in one ``WITH ... INSERT`` statement, so a
+    statement starting with WITH that names the ratings table is a write too."""
     seen: list[str] = []
 
     def wrapper(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
         seen.append(sql)
-        if sql.lstrip().upper().startswith(("INSERT", "UPDATE")) and "surveys_rating" in sql:
+        if sql.lstrip().upper().startswith(("INSERT", "UPDATE", "WITH")) and "surveys_rating" in sql:
             fail()
         return execute(sql, params, many, context)
 
