@@ -2,6 +2,7 @@
 
 - A rating is **outside the band** when the expert was shown a band (the panel's [q1, q3] that asks
   for a reason) and the rating is a point that lies outside it. "Can't answer" is never outside.
+- A rating's **side** is the dimension band it lies in: agree, disagree, or neutral between them.
 - An item is **answered** when each of its dimensions holds a rating (a point or "can't answer");
   an open question when its answer holds more than blanks.
 
@@ -36,3 +37,14 @@ def item_is_answered(*, is_open: bool, open_answer: str = "", n_dimensions: int 
     if is_open:
         return bool(open_answer.strip())
     return n_dimensions > 0 and n_rated >= n_dimensions
+
+
+def band_side(value: float, agree: tuple[int, int], disagree: tuple[int, int]) -> str:
+    """The side of a rating point: ``"agree"`` inside the agree band (which wins where the bands
+    overlap), ``"disagree"`` inside the disagree band, else ``"neutral"``. Used by the expert feedback,
+    the report's reasons and the demo; ``surveys.stats.themes.rationale_sides`` is its vectorised twin."""
+    if agree[0] <= value <= agree[1]:
+        return "agree"
+    if disagree[0] <= value <= disagree[1]:
+        return "disagree"
+    return "neutral"

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from surveys.answer_rules import band_side
 from surveys.stats import is_shown
 
 from .source import Row
@@ -66,13 +67,8 @@ def bands(
 
 
 def side_of(value: int | None, agree: tuple[int, int], disagree: tuple[int, int]) -> str:
-    if value is None:
-        return "cant_answer"
-    if agree[0] <= value <= agree[1]:
-        return "agree"
-    if disagree[0] <= value <= disagree[1]:
-        return "disagree"
-    return "neutral"
+    """A rationale's side from its rating: its band, or ``"cant_answer"``."""
+    return "cant_answer" if value is None else band_side(value, agree, disagree)
 
 
 def rationale_frames(

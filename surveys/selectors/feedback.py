@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from surveys.answer_rules import band_side
 from surveys.models import Ballot, Dimension, ItemStatistic, ItemThemes, Panelist, Rating, Round, RoundItem
 from surveys.stats import is_shown
 
@@ -92,11 +93,8 @@ def _side(value: int | None, dimension: Dimension) -> str:
     """The band of ``value`` on ``dimension``: agree, disagree or neutral (also for no rating)."""
     if value is None:
         return "neutral"
-    if dimension.agree_low <= value <= dimension.agree_high:
-        return "agree"
-    if dimension.disagree_low <= value <= dimension.disagree_high:
-        return "disagree"
-    return "neutral"
+    agree, disagree = (dimension.agree_low, dimension.agree_high), (dimension.disagree_low, dimension.disagree_high)
+    return band_side(value, agree, disagree)
 
 
 def _other_side_themes(stat: ItemStatistic, own: int | None, minimum: int) -> list[SideTheme]:

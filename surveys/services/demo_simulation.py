@@ -28,6 +28,7 @@ import yaml
 from django.db import transaction
 from django.utils import timezone
 
+from surveys.answer_rules import band_side
 from surveys.models import Panelist, Rating, Round, Study
 from surveys.selectors.ratings import lineage_roots
 from surveys.services import queue
@@ -93,11 +94,7 @@ def _clip(value: float, low: int, high: int) -> int:
 
 
 def _stance(value: int, dim: Any) -> str:
-    if dim.agree_low <= value <= dim.agree_high:
-        return "agree"
-    if dim.disagree_low <= value <= dim.disagree_high:
-        return "disagree"
-    return "neutral"
+    return band_side(value, (dim.agree_low, dim.agree_high), (dim.disagree_low, dim.disagree_high))
 
 
 class _Panel:

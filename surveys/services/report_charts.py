@@ -97,7 +97,7 @@ def _forget_other_states(study: Study, state: str) -> None:
     folder = f"{ROOT}/{study.pk}"
     try:
         states, _ = default_storage.listdir(folder)
-    except (FileNotFoundError, NotImplementedError):
+    except (FileNotFoundError, NotImplementedError):  # no charts yet, or a storage that cannot list folders
         return
     for old in states:
         if old == state:
