@@ -120,6 +120,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "admin:login"
 
 LANGUAGE_CODE = "en"
+# The interface languages. Adding one means a catalogue under surveys/locale/<code>/ (scripts/i18n_build
+# collects the strings) and its translations, plus a line here; no other code.
+LANGUAGES = [("en", "English"), ("ru", "Русский")]
+LOCALE_PATHS = [BASE_DIR / "surveys" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
