@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
-from django.db.models.lookups import LessThanOrEqual
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 
 from .panel import Panelist
 from .rounds import Round, RoundItem
@@ -69,6 +69,9 @@ class Rating(models.Model):
     scale_min = models.SmallIntegerField()
     scale_max = models.SmallIntegerField()
     rationale = models.TextField(blank=True, max_length=RATIONALE_MAX_LENGTH)
+    language = models.CharField(
+        max_length=16, blank=True, default="", help_text="The language the rationale was written in; empty if unknown."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -81,6 +84,9 @@ class Rating(models.Model):
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("rationale"), RATIONALE_MAX_LENGTH),
                 name="rating_rationale_max_length",
+            ),
+            models.CheckConstraint(
+                condition=Q(language="") | Q(GreaterThanOrEqual(Length("language"), 2)), name="rating_language_code"
             ),
         ]
 

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from .records import DeliveryKind, DeliveryLog
-from .study import Study
+from .study import TRANSLATIONS_HELP, Study
 
 
 class MessageTemplate(models.Model):
@@ -24,6 +24,7 @@ class MessageTemplate(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     subject = models.CharField(max_length=200)
     body = models.TextField(max_length=10000)
+    translations = models.JSONField(default=dict, blank=True, help_text=TRANSLATIONS_HELP)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

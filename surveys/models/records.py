@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 from .panel import Panelist
@@ -44,6 +46,9 @@ class Suggestion(models.Model):
     )
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.NEW_ITEM)
     text = models.TextField(max_length=4000)
+    language = models.CharField(
+        max_length=16, blank=True, default="", help_text="The language the text was written in; empty if unknown."
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     created_item = models.ForeignKey(Item, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -53,6 +58,9 @@ class Suggestion(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=SuggestionStatus.values), name="suggestion_status_valid"),
             models.CheckConstraint(condition=Q(kind__in=SuggestionKind.values), name="suggestion_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(language="") | Q(GreaterThanOrEqual(Length("language"), 2)), name="suggestion_language_code"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -86,6 +94,7 @@ class ReportJob(models.Model):
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="report_jobs")
     format = models.CharField(max_length=8, choices=Format.choices)
+    language = models.CharField(max_length=8, default="en")  # the report's language: a settings.LANGUAGES code
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     file = models.FileField(upload_to="reports/", blank=True)
     error = models.TextField(blank=True)

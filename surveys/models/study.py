@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThanOrEqual
 
 from .transitions import check_transition
 
@@ -20,6 +22,16 @@ class StudyOutsideIqrReason(models.TextChoices):
     REQUIRED = "required", "Required"
     OPTIONAL = "optional", "Optional"
     OFF = "off", "Not asked"
+
+
+def default_languages() -> list[str]:
+    return ["en"]
+
+
+#: Each translatable model's ``translations`` holds the other languages' text, shaped
+#: ``{"ru": {"text": "..."}}`` (language → field → text; scale labels ``{"ru": {"scale_labels": {"1": ...}}}``).
+#: The plain fields hold the study's default language, so every reader that ignores languages keeps working.
+TRANSLATIONS_HELP = "Other languages' text: language → field → text. The plain fields hold the default language."
 
 
 class Study(models.Model):
@@ -56,6 +68,13 @@ class Study(models.Model):
     time_zone = models.CharField(
         max_length=64, default="UTC", help_text="IANA zone in which deadlines are shown to experts and staff."
     )
+    languages = models.JSONField(
+        default=default_languages, help_text="Languages the content is declared in, default language included."
+    )
+    default_language = models.CharField(
+        max_length=16, default="en", help_text="The language of the plain fields; experts fall back to it."
+    )
+    translations = models.JSONField(default=dict, blank=True, help_text=TRANSLATIONS_HELP)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -71,6 +90,9 @@ class Study(models.Model):
             models.CheckConstraint(condition=Q(status__in=StudyStatus.values), name="study_status_valid"),
             models.CheckConstraint(
                 condition=Q(outside_iqr_reason__in=StudyOutsideIqrReason.values), name="study_outside_iqr_reason_valid"
+            ),
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(Length("default_language"), 2), name="study_default_language_code"
             ),
         ]
 
@@ -101,6 +123,7 @@ class Section(models.Model):
     key = models.SlugField(max_length=80)
     title = models.CharField(max_length=300)
     order = models.PositiveIntegerField(default=0)
+    translations = models.JSONField(default=dict, blank=True, help_text=TRANSLATIONS_HELP)
 
     class Meta:
         ordering = ["study", "order"]
@@ -130,6 +153,7 @@ class Dimension(models.Model):
         "Off for meta-ratings such as confidence.",
     )
     order = models.PositiveIntegerField(default=0)
+    translations = models.JSONField(default=dict, blank=True, help_text=TRANSLATIONS_HELP)
 
     class Meta:
         ordering = ["study", "order"]
@@ -193,6 +217,7 @@ class Item(models.Model):
         related_name="rewordings",
         help_text="The item this one rewords; trajectories follow the lineage.",
     )
+    translations = models.JSONField(default=dict, blank=True, help_text=TRANSLATIONS_HELP)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
