@@ -6,25 +6,27 @@ from typing import ClassVar
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .rounds import Round, RoundItem
 from .study import Dimension
 
 
 class ItemVerdict(models.TextChoices):
-    IN = "in", "Consensus in"
-    OUT = "out", "Consensus out"
-    NONE = "none", "No consensus"
-    NO_VERDICT = "", "No verdict"
+    IN = "in", _("Consensus in")
+    OUT = "out", _("Consensus out")
+    NONE = "none", _("No consensus")
+    NO_VERDICT = "", _("No verdict")
 
 
 class ItemDirection(models.TextChoices):
     """Where the median lies (surveys.stats.direction): the agree band, the disagree band, or between."""
 
-    AGREE = "agree", "Agree"
-    NEUTRAL = "neutral", "Neutral"
-    DISAGREE = "disagree", "Disagree"
-    NONE = "", "No median"
+    AGREE = "agree", pgettext_lazy("where the median lies", "Agree")
+    NEUTRAL = "neutral", pgettext_lazy("where the median lies", "Neutral")
+    DISAGREE = "disagree", pgettext_lazy("where the median lies", "Disagree")
+    NONE = "", pgettext_lazy("where the median lies", "No median")
 
 
 class ItemStatistic(models.Model):

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual
+from django.utils.translation import pgettext_lazy
 
 from .transitions import check_transition
 
@@ -190,12 +191,12 @@ class Dimension(models.Model):
 
 
 class ItemKind(models.TextChoices):
-    QUESTION = "question", "Question"
-    CLAIM = "claim", "Claim"
-    RISK = "risk", "Risk"
-    RECOMMENDATION = "recommendation", "Recommendation"
-    FORECAST = "forecast", "Forecast"
-    OPEN = "open", "Open question"
+    QUESTION = "question", pgettext_lazy("item kind", "Question")
+    CLAIM = "claim", pgettext_lazy("item kind", "Claim")
+    RISK = "risk", pgettext_lazy("item kind", "Risk")
+    RECOMMENDATION = "recommendation", pgettext_lazy("item kind", "Recommendation")
+    FORECAST = "forecast", pgettext_lazy("item kind", "Forecast")
+    OPEN = "open", pgettext_lazy("item kind", "Open question")
 
 
 class Item(models.Model):
