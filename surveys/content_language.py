@@ -19,6 +19,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from django.utils.translation import gettext, ngettext
+
+from surveys.errors import DomainError
+
 #: The translatable fields of each translatable model, by model name (scale labels are one field).
 TRANSLATABLE: dict[str, tuple[str, ...]] = {
     "Study": ("title", "description"),
@@ -187,3 +191,24 @@ def count_fields(study: Any, items: Iterable[Any] | None = None) -> int:
             elif getattr(obj, field):
                 total += 1
     return total
+
+
+class MissingTranslationsError(DomainError):
+    """A round cannot open while declared translations of its content are missing (``missing`` lists
+    them); opening with ``allow_fallback`` shows those fields in the default language instead."""
+
+    SHOWN = 12
+
+    def __init__(self, round_number: int, missing: list[Missing], default_language: str) -> None:
+        self.missing = missing
+        listed = "; ".join(str(m) for m in missing[: self.SHOWN])
+        if len(missing) > self.SHOWN:
+            listed += "; " + gettext("and %(count)d more") % {"count": len(missing) - self.SHOWN}
+        message = ngettext(
+            "Round %(number)d cannot open: %(count)d translation is missing (%(listed)s). Add it, or confirm "
+            "that experts see the default language (%(default)s) there instead.",
+            "Round %(number)d cannot open: %(count)d translations are missing (%(listed)s). Add them, or confirm "
+            "that experts see the default language (%(default)s) there instead.",
+            len(missing),
+        ) % {"number": round_number, "count": len(missing), "listed": listed, "default": default_language}
+        super().__init__(message)

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from surveys.content_language import MissingTranslationsError, missing_translations
 from surveys.deadlines import is_past, moment_format
 from surveys.errors import DomainError
 from surveys.models import Item, Round, RoundItem, Study
@@ -88,11 +89,15 @@ def round_open(
     actor_label: str = "system",
     closes_at: datetime | None = None,
     invite: bool = False,
+    allow_fallback: bool = False,
 ) -> Round:
     """Open a draft round (optionally setting its deadline). Opening round 1 freezes the rules.
 
     ``invite``: queue the panel's invitations too. They go out once the opening commits (in the embedded
-    default, sent right then, in-process), and never for an opening that failed."""
+    default, sent right then, in-process), and never for an opening that failed.
+    ``allow_fallback``: open although a declared language lacks translations of the round's content
+    (experts then see the default language there, marked); without it that raises
+    :class:`~surveys.content_language.MissingTranslationsError` listing them."""
     round_ = Round.objects.select_for_update().select_related("study").get(pk=round.pk)
     study = round_.study
     round_.move_to(Round.Status.OPEN)
@@ -103,6 +108,10 @@ def round_open(
     _check_deadline(round_.number, round_.closes_at, study.time_zone)
     if not round_.round_items.exists():
         raise DomainError(f"Round {round_.number} holds no items; add items before opening it.")
+    if not allow_fallback:
+        items = [ri.item for ri in round_.round_items.select_related("item").order_by("order")]
+        if missing := missing_translations(study, items):
+            raise MissingTranslationsError(round_.number, missing, study.default_language)
     now = timezone.now()
     round_.opened_at = now
     round_.save(update_fields=["status", "opened_at", "closes_at"])
