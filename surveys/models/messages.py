@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from .records import DeliveryKind, DeliveryLog
 from .study import TRANSLATIONS_HELP, Study
@@ -38,11 +39,14 @@ class MessageTemplate(models.Model):
         return f"{self.get_kind_display()} for {self.study.slug}"
 
 
-# The built-in wording of each kind of email, used until a facilitator saves the study's own.
+# The built-in wording of each kind of email, used until a facilitator saves the study's own. Marked for
+# translation and kept English here: each email is translated into its reader's language when it is sent
+# (surveys.services.mail_language), while the dashboard offers this English text to edit.
 DEFAULT_MESSAGES: dict[str, tuple[str, str]] = {
     DeliveryLog.Kind.INVITATION: (
-        "Invitation: {{ study.title }}, round {{ round.number }}",
-        """Dear {{ name|default:"colleague" }},
+        gettext_noop("Invitation: {{ study.title }}, round {{ round.number }}"),
+        gettext_noop(
+            """Dear {{ name|default:"colleague" }},
 
 You are invited to round {{ round.number }} of the expert panel "{{ study.title }}".
 Your answers are anonymous to the other experts: they see only the group's results.
@@ -54,11 +58,13 @@ The round closes on {{ closes_at }}.{% endif %}
 This link replaces any earlier one we sent you.
 
 Thank you for taking part.
-""",
+"""
+        ),
     ),
     DeliveryLog.Kind.REMINDER: (
-        "Reminder: round {{ round.number }} of {{ study.title }}",
-        """Dear {{ name|default:"colleague" }},
+        gettext_noop("Reminder: round {{ round.number }} of {{ study.title }}"),
+        gettext_noop(
+            """Dear {{ name|default:"colleague" }},
 
 A reminder that round {{ round.number }} of "{{ study.title }}" is open and we have not received
 your answers yet. Your saved answers are kept.
@@ -68,16 +74,19 @@ Your personal link (please do not share it):
 {% if closes_at %}
 The round closes on {{ closes_at }}.{% endif %}
 This link replaces any earlier one we sent you.
-""",
+"""
+        ),
     ),
     DeliveryLog.Kind.THANK_YOU: (
-        "Thank you: round {{ round.number }} of {{ study.title }}",
-        """Dear {{ name|default:"colleague" }},
+        gettext_noop("Thank you: round {{ round.number }} of {{ study.title }}"),
+        gettext_noop(
+            """Dear {{ name|default:"colleague" }},
 
 Thank you: we have received your answers to round {{ round.number }} of "{{ study.title }}".
 {% if closes_at %}You can still revise them until {{ closes_at }}.
 {% endif %}
 We will write again when the next round opens.
-""",
+"""
+        ),
     ),
 }

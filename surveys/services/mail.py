@@ -27,12 +27,16 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 
-from surveys.deadlines import is_past, moment_format
+from surveys.content_language import localized_text
+from surveys.deadlines import is_past
 from surveys.errors import DomainError
+from surveys.expert_language import language_for
 from surveys.models import Ballot, DeliveryLog, Panelist, Round, Study
 from surveys.services import message_templates, queue
+from surveys.services.mail_language import NOT_SENT, deadline_text, wording_for
 from surveys.services.panel import panelist_token_install, token_mint
 
 logger = logging.getLogger(__name__)
@@ -52,8 +56,16 @@ class MailOutcome:
     failed: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
-        text = f"{len(self.sent)} sent, {self.skipped} already sent"
-        return text + (f", {len(self.failed)} failed ({', '.join(self.failed)})" if self.failed else "")
+        parts = [
+            ngettext("%(count)d sent", "%(count)d sent", len(self.sent)) % {"count": len(self.sent)},
+            ngettext("%(count)d already sent", "%(count)d already sent", self.skipped) % {"count": self.skipped},
+        ]
+        if self.failed:
+            failed = {"count": len(self.failed), "who": ", ".join(self.failed)}
+            parts.append(
+                ngettext("%(count)d failed (%(who)s)", "%(count)d failed (%(who)s)", len(self.failed)) % failed
+            )
+        return ", ".join(parts)
 
 
 # --- templates -------------------------------------------------------------------------------------
@@ -66,23 +78,30 @@ message_template_save = message_templates.message_template_save
 message_template_reset = message_templates.message_template_reset
 
 
-def message_render(*, study: Study, round: Round, kind: str, name: str = "", link: str = "") -> tuple[str, str]:
-    """(subject, body) of one email. Only plain values reach the template, never a model."""
-    subject, body = message_template_for(study, kind)
-    # A deadline in the study's zone, named; empty once it has passed or the round is no longer open, so
-    # no email (a thank-you sent after the deadline, say) promises "revise until" a time in the past.
-    closes_at = ""
-    if round.status == Round.Status.OPEN and round.closes_at is not None and not is_past(round.closes_at):
-        closes_at = moment_format(round.closes_at, study.time_zone)
-    values = {
-        "study": {"title": study.title, "slug": study.slug},
-        "round": {"number": round.number},
-        "closes_at": closes_at,
-        "name": name,
-        "link": link,
-    }
-    rendered_subject = message_templates.message_text_render(subject, "subject", values)
-    return " ".join(rendered_subject.split()), message_templates.message_text_render(body, "body", values)
+def message_render(
+    *, study: Study, round: Round, kind: str, name: str = "", link: str = "", language: str | None = None
+) -> tuple[str, str]:
+    """(subject, body) of one email in ``language`` (default: the study's default language), rendered in
+    the language its wording is in (surveys.services.mail_language). Only plain values reach the
+    template, never a model."""
+    wording = wording_for(study, kind, language)
+    with translation.override(wording.language):
+        # A deadline in the study's zone, named; empty once it has passed or the round is no longer open, so
+        # no email (a thank-you sent after the deadline, say) promises "revise until" a time in the past.
+        closes_at = ""
+        if round.status == Round.Status.OPEN and round.closes_at is not None and not is_past(round.closes_at):
+            closes_at = deadline_text(round.closes_at, study.time_zone)
+        title = localized_text(study, "title", wording.language, study.default_language)
+        values = {
+            "study": {"title": title, "slug": study.slug},
+            "round": {"number": round.number},
+            "closes_at": closes_at,
+            "name": name,
+            "link": link,
+        }
+        rendered_subject = message_templates.message_text_render(wording.subject, "subject", values)
+        body = message_templates.message_text_render(wording.body, "body", values)
+    return " ".join(rendered_subject.split()), body
 
 
 def expert_link(raw_token: str) -> str:
@@ -138,9 +157,15 @@ def _deliver(panelist: Panelist, round_: Round, kind: str, connection: object) -
     raw, digest = token_mint() if kind in LINKED else ("", "")
     link = expert_link(raw) if raw else ""
     try:
-        subject, body = message_render(study=round_.study, round=round_, kind=kind, name=panelist.name, link=link)
+        language = language_for(panelist)  # the language the expert's pages are in
+        subject, body = message_render(
+            study=round_.study, round=round_, kind=kind, name=panelist.name, link=link, language=language
+        )
         if link and link not in body:  # never retire a link the expert would not get in exchange
-            raise DomainError(f"The {kind} template rendered no link; nothing was sent and the link is unchanged.")
+            raise DomainError(
+                gettext("The %(kind)s template rendered no link; nothing was sent and the link is unchanged.")
+                % {"kind": kind}
+            )
         EmailMessage(subject, body, to=[panelist.email], connection=connection).send()  # type: ignore[arg-type]
     except Exception as exc:  # any backend, timeout or template error: recorded; a retry claims the row again
         logger.warning("%s to %s for round %s not sent", kind, panelist.pseudonym, round_.number, exc_info=True)
@@ -186,13 +211,13 @@ def _deliver_all(round_: Round, kind: str, panelists: list[Panelist]) -> MailOut
 
 def _open_round(round: Round, what: str) -> Round:
     round_ = Round.objects.select_related("study").get(pk=round.pk)
+    not_open, past_deadline = NOT_SENT[what]
+    values = {"number": round_.number, "status": str(round_.get_status_display()).lower()}
     if round_.status != Round.Status.OPEN:
-        raise DomainError(f"Round {round_.number} is {round_.status}; {what} go out only while a round is open.")
+        raise DomainError(str(not_open) % values)
     if is_past(round_.closes_at):
-        raise DomainError(
-            f"Round {round_.number} passed its deadline ({moment_format(round_.closes_at, round_.study.time_zone)}); "
-            f"{what} go out only while a round is open."
-        )
+        values["deadline"] = deadline_text(round_.closes_at, round_.study.time_zone)
+        raise DomainError(str(past_deadline) % values)
     return round_
 
 

@@ -36,6 +36,7 @@ from surveys.errors import DomainError
 from surveys.models import DeliveryLog, MessageTemplate, Study
 from surveys.models.messages import DEFAULT_MESSAGES
 from surveys.services.audit import audit_record
+from surveys.services.mail_language import wordings_of
 from surveys.text_input import text_problem
 
 Kind = DeliveryLog.Kind
@@ -210,11 +211,14 @@ def message_template_problem(study: Study, kind: str) -> str | None:
     """Why the study's wording of ``kind`` fails today's check, or None. A wording saved before the
     check existed, or written by hand, can fail it: such emails are not sent (``surveys.services.mail``)
     until the wording is fixed or reset, so no expert's link is replaced by an email that lacks it."""
-    subject, body = message_template_for(study, kind)
-    try:
-        message_template_check(kind=kind, subject=subject, body=body, study=study)
-    except MessageTemplateInvalid as exc:
-        return str(exc)
+    saved = MessageTemplate.objects.filter(study=study, kind=kind).select_related("study").first()
+    # Each language the wording is given in is checked: an expert mailed in it would lose their link too.
+    wordings = wordings_of(saved) if saved is not None else {"": DEFAULT_MESSAGES[kind]}
+    for language, (subject, body) in wordings.items():
+        try:
+            message_template_check(kind=kind, subject=subject, body=body, study=study)
+        except MessageTemplateInvalid as exc:
+            return str(exc) if language in ("", study.default_language) else f"({language}) {exc}"
     return None
 
 
