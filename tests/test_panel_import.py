@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 
-from surveys.models import AuditEvent, Panelist
+from surveys.models import AuditEvent, Panelist, Study
 from surveys.services.panel import panelist_create
 from surveys.services.panel_import import (
     PanelImportError,
@@ -24,7 +24,16 @@ from surveys.services.panel_import import (
 )
 from tests.factories import small_study
 
-GOOD = "email,name,group,language\nana@example.org,Ana,Europe,en\nbo@example.org,Bo,Asia,fr\n"
+
+def bilingual_study() -> Study:
+    """A study declaring English and Russian, so the file's "RU" is one of its languages."""
+    study = small_study()
+    study.languages = ["en", "ru"]
+    study.save(update_fields=["languages"])
+    return study
+
+
+GOOD = "email,name,group,language\nana@example.org,Ana,Europe,en\nbo@example.org,Bo,Asia,RU\n"
 BAD = (
     "email,name,group,language\n"
     "ana@example.org,Ana,Europe,en\n"  # line 2: fine
@@ -68,7 +77,7 @@ def test_a_file_without_an_email_column_is_refused_at_its_header() -> None:
 
 def test_an_unknown_column_is_refused_rather_than_silently_dropped() -> None:
     _, errors = panel_csv_parse("email,grup\nana@example.org,Europe\n")
-    assert "unknown column(s) 'grup'" in errors[0].message
+    assert "unknown column 'grup'" in errors[0].message
 
 
 def test_semicolons_a_byte_order_mark_and_blank_lines_are_accepted() -> None:
@@ -86,7 +95,13 @@ def test_an_empty_file_a_header_alone_and_a_row_with_too_many_cells_are_each_exp
 
 def test_a_bad_language_code_is_reported() -> None:
     _, errors = panel_csv_parse("email,language\nana@example.org,English please\n")
-    assert "is not a language code" in errors[0].message
+    assert errors[0].message == "the language 'English please' is not one of this study's languages: en, ru"
+
+
+@pytest.mark.django_db
+def test_a_language_the_study_does_not_declare_is_refused_naming_the_ones_it_does() -> None:
+    preview = panel_import_preview(study=small_study(), text=GOOD)  # declares English only
+    assert _messages(preview.errors) == {3: "the language 'RU' is not one of this study's languages: en"}
 
 
 # --- preview and import ----------------------------------------------------------------------------------
@@ -94,7 +109,7 @@ def test_a_bad_language_code_is_reported() -> None:
 
 @pytest.mark.django_db
 def test_the_preview_adds_an_error_for_experts_already_on_the_panel() -> None:
-    study = small_study()
+    study = bilingual_study()
     panelist_create(study=study, email="taken@example.org")
     preview = panel_import_preview(study=study, text=BAD)
     assert _messages(preview.errors)[6] == "taken@example.org is already on the panel"
@@ -105,12 +120,12 @@ def test_the_preview_adds_an_error_for_experts_already_on_the_panel() -> None:
 
 @pytest.mark.django_db
 def test_importing_adds_every_row_with_a_pseudonym_and_a_hashed_token() -> None:
-    study = small_study()
+    study = bilingual_study()
     rows, _ = panel_csv_parse(GOOD)
     added = panel_import(study=study, rows=rows)
     assert [(p.email, p.name, p.group, p.language) for p in added] == [
         ("ana@example.org", "Ana", "Europe", "en"),
-        ("bo@example.org", "Bo", "Asia", "fr"),
+        ("bo@example.org", "Bo", "Asia", "ru"),
     ]
     assert len({p.pseudonym for p in added}) == 2
     assert all(len(p.token_hash) == 64 for p in added)
@@ -119,7 +134,7 @@ def test_importing_adds_every_row_with_a_pseudonym_and_a_hashed_token() -> None:
 
 @pytest.mark.django_db
 def test_an_import_with_one_bad_row_adds_nobody() -> None:
-    study = small_study()
+    study = bilingual_study()
     rows = [PanelRow(2, "ana@example.org"), PanelRow(3, "not-an-email")]
     with pytest.raises(PanelImportError, match="line 3: 'not-an-email' is not a valid email address") as refused:
         panel_import(study=study, rows=rows)
@@ -129,7 +144,7 @@ def test_an_import_with_one_bad_row_adds_nobody() -> None:
 
 @pytest.mark.django_db
 def test_rows_that_waited_for_confirmation_are_checked_again_against_the_panel() -> None:
-    study = small_study()
+    study = bilingual_study()
     preview = panel_import_preview(study=study, text=GOOD)
     panelist_create(study=study, email="bo@example.org")  # someone added Bo meanwhile
     with pytest.raises(PanelImportError, match=r"bo@example\.org is already on the panel"):
@@ -155,7 +170,7 @@ def _upload(client: Client, slug: str, text: str | bytes):  # type: ignore[no-un
 
 @pytest.mark.django_db
 def test_the_upload_shows_a_preview_and_imports_only_after_confirmation(staff_client: Client) -> None:
-    study = small_study()
+    study = bilingual_study()
     preview = _upload(staff_client, study.slug, GOOD)
     assert preview.status_code == 200
     html = preview.content.decode()
@@ -172,7 +187,7 @@ def test_the_upload_shows_a_preview_and_imports_only_after_confirmation(staff_cl
 
 @pytest.mark.django_db
 def test_the_preview_lists_an_error_per_bad_row_and_offers_no_confirmation(staff_client: Client) -> None:
-    study = small_study()
+    study = bilingual_study()
     panelist_create(study=study, email="taken@example.org")
     html = _upload(staff_client, study.slug, BAD).content.decode()
     assert "4 rows need fixing; nobody was added" in html
@@ -186,7 +201,7 @@ def test_the_preview_lists_an_error_per_bad_row_and_offers_no_confirmation(staff
 
 @pytest.mark.django_db
 def test_a_file_that_is_not_utf8_is_refused_with_advice_not_a_500(staff_client: Client) -> None:
-    study = small_study()
+    study = bilingual_study()
     response = _upload(staff_client, study.slug, "email,name\nzoë@example.org,Zoë\n".encode("utf-16"))
     assert response.status_code == 400
     assert "save it as &#x27;CSV UTF-8&#x27;" in response.content.decode()
@@ -195,7 +210,7 @@ def test_a_file_that_is_not_utf8_is_refused_with_advice_not_a_500(staff_client: 
 @pytest.mark.django_db
 @pytest.mark.parametrize("content", [",,,\n", ";\n;\n", '""\n'])
 def test_a_file_of_separators_only_is_explained_not_a_500(staff_client: Client, content: str) -> None:
-    study = small_study()
+    study = bilingual_study()
     response = _upload(staff_client, study.slug, content)
     assert response.status_code == 200
     assert "the file is empty" in response.content.decode()
@@ -204,7 +219,7 @@ def test_a_file_of_separators_only_is_explained_not_a_500(staff_client: Client, 
 
 @pytest.mark.django_db
 def test_an_upload_without_a_file_is_a_form_error(staff_client: Client) -> None:
-    study = small_study()
+    study = bilingual_study()
     response = staff_client.post(reverse("facilitator:panel_import", args=[study.slug]), {})
     assert response.status_code == 400
     assert "This field is required" in response.content.decode()
@@ -221,7 +236,7 @@ def _command(*args: str) -> tuple[str, str]:
 
 @pytest.mark.django_db
 def test_the_command_imports_a_good_file(tmp_path: Path) -> None:
-    study = small_study()
+    study = bilingual_study()
     path = tmp_path / "panel.csv"
     path.write_text(GOOD, encoding="utf-8")
     out, _ = _command(study.slug, str(path))
@@ -231,7 +246,7 @@ def test_the_command_imports_a_good_file(tmp_path: Path) -> None:
 
 @pytest.mark.django_db
 def test_the_command_prints_each_bad_row_exits_2_and_imports_nothing(tmp_path: Path) -> None:
-    study = small_study()
+    study = bilingual_study()
     panelist_create(study=study, email="taken@example.org")
     path = tmp_path / "panel.csv"
     path.write_text(BAD, encoding="utf-8")
@@ -251,7 +266,7 @@ def test_the_command_prints_each_bad_row_exits_2_and_imports_nothing(tmp_path: P
 
 @pytest.mark.django_db
 def test_the_command_dry_run_adds_nobody(tmp_path: Path) -> None:
-    study = small_study()
+    study = bilingual_study()
     path = tmp_path / "panel.csv"
     path.write_text(GOOD, encoding="utf-8")
     out, _ = _command(study.slug, str(path), "--dry-run")
@@ -261,7 +276,7 @@ def test_the_command_dry_run_adds_nobody(tmp_path: Path) -> None:
 
 @pytest.mark.django_db
 def test_the_command_refuses_a_missing_file_and_an_unknown_study(tmp_path: Path) -> None:
-    small_study()
+    bilingual_study()
     with pytest.raises(CommandError, match="cannot read the file") as missing:
         _command("small-study", str(tmp_path / "absent.csv"))
     assert missing.value.returncode == 2

@@ -22,6 +22,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import Resolver404, ResolverMatch, resolve
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -31,6 +32,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from surveys.errors import DomainError, IllegalTransition, StudyFileError
 from surveys.services.ballots import BallotRefused
 from surveys.services.panel_import import PanelImportError
+from surveys.services.panel_roster import PanelistInvalid
 
 Fields = dict[str, list[str]]
 
@@ -55,6 +57,12 @@ class Conflict(exceptions.APIException):
     def __init__(self, message: str, code: str = "conflict") -> None:
         super().__init__(detail=message, code=code)
         self.code = code
+
+
+def _sentence(problem: str) -> str:
+    """A service's message fragment ("the name has ...") as a field's message ("The name has ...")."""
+    text = problem.rstrip(".")
+    return f"{text[:1].upper()}{text[1:]}."
 
 
 def _join(prefix: str, key: object) -> str:
@@ -93,14 +101,28 @@ def _study_file_fields(exc: StudyFileError) -> Fields:
 def domain_to_api(exc: Exception) -> Exception:
     """A domain error (or a Django one) as the API exception it answers with; others unchanged."""
     if isinstance(exc, BallotRefused):
-        return Invalid("Nothing was saved: some answers were refused.", {k: [v] for k, v in exc.errors.items()})
+        fields = {k: [v] for k, v in exc.errors.items()}
+        return Invalid(gettext("Nothing was saved: some answers were refused."), fields)
     if isinstance(exc, StudyFileError):
-        return Invalid(
-            f"The study was refused ({len(exc.errors)} error(s)); nothing was changed.", _study_file_fields(exc)
-        )
+        n = len(exc.errors)
+        message = ngettext(
+            "The study was refused (%(n)d error); nothing was changed.",
+            "The study was refused (%(n)d errors); nothing was changed.",
+            n,
+        ) % {"n": n}
+        return Invalid(message, _study_file_fields(exc))
     if isinstance(exc, PanelImportError):
-        fields = {f"line {e.line}": [e.message] for e in exc.errors}
-        return Invalid(f"The panel file has {len(exc.errors)} bad row(s); nobody was added.", fields)
+        fields = {f"line {e.line}": [e.message] for e in exc.errors}  # the path stays English: it is a key
+        n = len(exc.errors)
+        message = ngettext(
+            "The panel file has %(n)d bad row; nobody was added.",
+            "The panel file has %(n)d bad rows; nobody was added.",
+            n,
+        ) % {"n": n}
+        return Invalid(message, fields)
+    if isinstance(exc, PanelistInvalid):
+        fields = {field: [_sentence(message)] for field, message in exc.errors.items()}
+        return Invalid(gettext("The expert was not changed: %(problems)s") % {"problems": str(exc)}, fields)
     if isinstance(exc, IllegalTransition):
         return Conflict(str(exc), code="illegal_transition")
     if isinstance(exc, DomainError):
@@ -108,7 +130,13 @@ def domain_to_api(exc: Exception) -> Exception:
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     if isinstance(exc, RequestDataTooBig):
-        return exceptions.ParseError(f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return exceptions.ParseError(
+            ngettext(
+                "The request body is larger than %(n)d byte.", "The request body is larger than %(n)d bytes.", limit
+            )
+            % {"n": limit}
+        )
     if isinstance(exc, SuspiciousOperation):  # e.g. too many form fields or files
         return exceptions.ParseError(str(exc))
     if isinstance(exc, Http404):
@@ -130,7 +158,12 @@ def _describe(exc: exceptions.APIException) -> dict[str, Any]:
     if isinstance(exc, exceptions.ValidationError):
         flat = flatten(exc.detail)
         general = flat.pop("", [])
-        message = " ".join(general) if general else f"Invalid field(s): {', '.join(sorted(flat))}."
+        names = ", ".join(sorted(flat))
+        message = (
+            " ".join(general)
+            if general
+            else ngettext("Invalid field: %(names)s.", "Invalid fields: %(names)s.", len(flat)) % {"names": names}
+        )
         return error_body("invalid", message, flat)
     code = exc.get_codes()
     return error_body(code if isinstance(code, str) else exc.default_code, str(exc.detail))
@@ -152,12 +185,12 @@ def not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResp
 
     It also stands in for Django's redirect to the path with a slash, which cannot carry a POST.
     """
-    message = "No such endpoint."
+    message = gettext("No such endpoint.")
     if not request.path.endswith("/"):
         with_slash = f"{request.path}/"
         match = resolve_or_none(with_slash)
         if match is not None and match.url_name != "not-found":
-            message += f" Did you mean {with_slash} (with the slash)?"
+            message += " " + gettext("Did you mean %(path)s (with the slash)?") % {"path": with_slash}
     return JsonResponse(error_body("not_found", message), status=status.HTTP_404_NOT_FOUND)
 
 

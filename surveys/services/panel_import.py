@@ -12,27 +12,33 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from surveys.errors import DomainError
 from surveys.models import Panelist, Study
 from surveys.services.audit import audit_record
 from surveys.services.panel import panelist_create
+from surveys.services.panelist_fields import (
+    FIELD_NAMES,
+    MAX_LENGTH,  # noqa: F401  (re-exported: the forms and serializers import the limits from here)
+    accepted_languages,
+    language_normalized,
+    language_problem,
+    length_problem,
+)
 from surveys.text_input import text_problem
 
 COLUMNS = ("email", "name", "group", "language")
 MAX_ROWS = 5000
 MAX_FILE_BYTES = 2 * 1024 * 1024  # MAX_ROWS rows of usual names and emails take some hundreds of KiB
-MAX_LENGTH = {"email": 254, "name": 200, "group": 80, "language": 16}
-LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,7 @@ class RowError:
     email: str = ""
 
     def render(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return gettext("line %(line)d: %(message)s") % {"line": self.line, "message": self.message}
 
 
 class PanelImportError(DomainError):
@@ -76,7 +82,12 @@ class PanelImportError(DomainError):
     def __init__(self, errors: Sequence[RowError]) -> None:
         self.errors = list(errors)
         lines = "\n".join(f"  - {e.render()}" for e in self.errors)
-        super().__init__(f"The panel file has {len(self.errors)} bad row(s); nobody was added:\n{lines}")
+        head = ngettext(
+            "The panel file has %(n)d bad row; nobody was added:",
+            "The panel file has %(n)d bad rows; nobody was added:",
+            len(self.errors),
+        ) % {"n": len(self.errors)}
+        super().__init__(f"{head}\n{lines}")
 
 
 @dataclass(frozen=True)
@@ -95,44 +106,48 @@ def _delimiter(text: str) -> str:
     return max(",;\t", key=lambda d: (header.count(d), d == ","))
 
 
-def _check_row(row: PanelRow) -> str | None:
+def _check_row(row: PanelRow, languages: Sequence[str]) -> str | None:
     """What is wrong with one row on its own, or None. Run on the preview and again on confirmation,
     so a cell the database cannot hold (a NUL character) is refused on both, never a 500."""
     if not row.email:
-        return "the email is missing"
+        return gettext("the email is missing")
     for field in COLUMNS:
         value = getattr(row, field)
         if problem := text_problem(value):
-            return f"the {field} {problem}"
-        if len(value) > MAX_LENGTH[field]:
-            return f"the {field} has {len(value)} characters; the limit is {MAX_LENGTH[field]}"
+            return gettext("the %(field)s %(problem)s") % {"field": FIELD_NAMES[field](), "problem": problem}
+        if problem := length_problem(field, value):
+            return problem
     try:
         validate_email(row.email)
     except ValidationError:
-        return f"'{row.email}' is not a valid email address"
-    if not LANGUAGE.match(row.language):
-        return f"the language '{row.language}' is not a language code such as en, fr or pt-BR"
-    return None
+        return gettext("'%(email)s' is not a valid email address") % {"email": row.email}
+    return language_problem(row.language, languages)
 
 
-def _check_rows(rows: Iterable[PanelRow]) -> tuple[list[PanelRow], list[RowError]]:
-    """Each row on its own, then duplicates within the file (the first occurrence wins)."""
+def _check_rows(
+    rows: Iterable[PanelRow], languages: Sequence[str] | None = None
+) -> tuple[list[PanelRow], list[RowError]]:
+    """Each row on its own, then duplicates within the file (the first occurrence wins).
+
+    ``languages``: the accepted language codes (:func:`accepted_languages`; the site's by default)."""
+    accepted = accepted_languages() if languages is None else list(languages)
     good: list[PanelRow] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
     for row in rows:
-        problem = _check_row(row)
+        problem = _check_row(row, accepted)
         if problem is None and row.email in seen:
-            problem = f"{row.email} is a duplicate of line {seen[row.email]}"
+            duplicate = {"email": row.email, "line": seen[row.email]}
+            problem = gettext("%(email)s is a duplicate of line %(line)d") % duplicate
         if problem is not None:
             errors.append(RowError(row.line, problem, row.email))
             continue
         seen[row.email] = row.line
-        good.append(row)
+        good.append(replace(row, language=language_normalized(row.language)))
     return good, errors
 
 
-EMPTY_FILE = "the file is empty; the first row must name the columns, e.g. email,name,group"
+EMPTY_FILE = gettext_lazy("the file is empty; the first row must name the columns, e.g. email,name,group")
 
 
 def panel_csv_is_empty(text: str) -> bool:
@@ -148,42 +163,56 @@ def _filled_records(text: str) -> tuple[list[tuple[int, list[str]]], RowError | 
     try:
         records = [(reader.line_num, record) for record in reader]
     except csv.Error as exc:
-        return [], RowError(reader.line_num, f"the file is not valid CSV: {exc}")
+        return [], RowError(reader.line_num, gettext("the file is not valid CSV: %(problem)s") % {"problem": exc})
     return [(line, record) for line, record in records if any(cell.strip() for cell in record)], None
 
 
-def panel_csv_parse(text: str) -> tuple[list[PanelRow], list[RowError]]:
+def panel_csv_parse(text: str, languages: Sequence[str] | None = None) -> tuple[list[PanelRow], list[RowError]]:
     """Read a panel CSV: the rows that look right, and one error per row that does not.
 
     Pure: it checks each row alone and against the rest of the file, not against the database.
-    Emails are compared trimmed and lower-cased; an empty language means English.
+    Emails are compared trimmed and lower-cased; an empty language means English. ``languages``:
+    the accepted codes (:func:`accepted_languages` of the study; the site's when not given).
     """
     records, invalid = _filled_records(text)
     if invalid is not None:
         return [], [invalid]
     if not records:
-        return [], [RowError(1, EMPTY_FILE)]
+        return [], [RowError(1, str(EMPTY_FILE))]
     header_line, header = records[0]
     names = [cell.strip().lower() for cell in header]
     unknown = [n for n in names if n not in COLUMNS]
     if unknown or "email" not in names or len(set(names)) != len(names):
         problem = (
-            f"unknown column(s) {', '.join(repr(n) for n in unknown)}"
+            ngettext("unknown column %(names)s", "unknown columns %(names)s", len(unknown))
+            % {"names": ", ".join(repr(n) for n in unknown)}
             if unknown
-            else "a column is named twice"
+            else gettext("a column is named twice")
             if "email" in names
-            else "there is no 'email' column"
+            else gettext("there is no 'email' column")
         )
-        return [], [RowError(header_line, f"{problem}; the columns are {', '.join(COLUMNS)} (email is required)")]
+        message = gettext("%(problem)s; the columns are %(columns)s (email is required)") % {
+            "problem": problem,
+            "columns": ", ".join(COLUMNS),
+        }
+        return [], [RowError(header_line, message)]
     body = records[1:]
     if not body:
-        return [], [RowError(header_line, "the file has a header but no experts")]
+        return [], [RowError(header_line, gettext("the file has a header but no experts"))]
     if len(body) > MAX_ROWS:
-        return [], [RowError(header_line, f"the file has {len(body)} experts; the limit is {MAX_ROWS} per import")]
+        message = gettext("the file has %(n)d experts; the limit is %(limit)d per import") % {
+            "n": len(body),
+            "limit": MAX_ROWS,
+        }
+        return [], [RowError(header_line, message)]
     rows, shape_errors = [], []
     for line, record in body:
         if len(record) > len(names):
-            shape_errors.append(RowError(line, f"the row has {len(record)} cells; the header names {len(names)}"))
+            message = gettext("the row has %(n)d cells; the header names %(columns)d") % {
+                "n": len(record),
+                "columns": len(names),
+            }
+            shape_errors.append(RowError(line, message))
             continue
         cells = {name: (record[i].strip() if i < len(record) else "") for i, name in enumerate(names)}
         rows.append(
@@ -195,18 +224,22 @@ def panel_csv_parse(text: str) -> tuple[list[PanelRow], list[RowError]]:
                 language=cells.get("language", "") or "en",
             )
         )
-    good, errors = _check_rows(rows)
+    good, errors = _check_rows(rows, languages)
     return good, sorted(shape_errors + errors, key=lambda e: e.line)
 
 
 def _on_panel(study: Study, rows: Sequence[PanelRow]) -> list[RowError]:
     taken = set(study.panelists.filter(email__in=[r.email for r in rows]).values_list("email", flat=True))
-    return [RowError(r.line, f"{r.email} is already on the panel", r.email) for r in rows if r.email in taken]
+    return [
+        RowError(r.line, gettext("%(email)s is already on the panel") % {"email": r.email}, r.email)
+        for r in rows
+        if r.email in taken
+    ]
 
 
 def panel_import_preview(*, study: Study, text: str) -> PanelPreview:
     """What importing ``text`` would do: the rows to add and every error, nothing written."""
-    rows, errors = panel_csv_parse(text)
+    rows, errors = panel_csv_parse(text, accepted_languages(study))
     on_panel = _on_panel(study, rows)
     refused = {e.line for e in on_panel}
     return PanelPreview(
@@ -229,9 +262,9 @@ def panel_import(
     changed the panel. Raw tokens are not returned: invitations issue each expert's link.
     """
     if not rows:
-        raise DomainError("There is nobody to import.")
+        raise DomainError(gettext("There is nobody to import."))
     Study.objects.select_for_update().filter(pk=study.pk).first()  # one import of a study at a time
-    good, errors = _check_rows(rows)
+    good, errors = _check_rows(rows, accepted_languages(study))
     errors += _on_panel(study, good)
     if errors:
         raise PanelImportError(sorted(errors, key=lambda e: e.line))
@@ -240,7 +273,7 @@ def panel_import(
         panelist_create(
             study=study, email=r.email, name=r.name, group=r.group, language=r.language, taken_pseudonyms=taken
         )[0]
-        for r in rows
+        for r in good
     ]
     audit_record(study=study, action="panel.imported", actor=actor, actor_label=actor_label, added=len(created))
     return created

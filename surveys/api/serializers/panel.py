@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import serializers
 
 from surveys.api.serializers.studies import upload_text
@@ -41,6 +42,38 @@ class PanelistAddSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=MAX_LENGTH["name"], allow_blank=True, required=False, default="")
     group = serializers.CharField(max_length=MAX_LENGTH["group"], allow_blank=True, required=False, default="")
     language = serializers.CharField(max_length=MAX_LENGTH["language"], required=False, default="en")
+
+
+class PanelistUpdateSerializer(serializers.Serializer):
+    """The fields of an expert a facilitator may change; the service checks them (one rule with the CSV)."""
+
+    name = serializers.CharField(
+        max_length=MAX_LENGTH["name"], allow_blank=True, required=False, trim_whitespace=False, help_text="Their name."
+    )
+    group = serializers.CharField(
+        max_length=MAX_LENGTH["group"],
+        allow_blank=True,
+        required=False,
+        trim_whitespace=False,
+        help_text="Region or stakeholder type, as in the panel CSV.",
+    )
+    language = serializers.CharField(
+        max_length=MAX_LENGTH["language"],
+        required=False,
+        help_text=gettext_lazy(
+            "The language of their pages and email: one of the study's declared languages, or of the site's "
+            "(en, ru) when it declares none."
+        ),
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(self.initial_data) - set(self.fields)) if isinstance(self.initial_data, dict) else []
+        if unknown:
+            message = gettext("Unknown field; only name, group and language can be changed.")
+            raise serializers.ValidationError({name: [message] for name in unknown})
+        if not attrs:
+            raise serializers.ValidationError(gettext("Give at least one of name, group and language."))
+        return attrs
 
 
 class LinkSerializer(serializers.Serializer):

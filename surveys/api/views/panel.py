@@ -1,4 +1,5 @@
-"""The panel: list, add one expert, import a CSV (preview, then import), revoke, new link, remove.
+"""The panel: list, add one expert, change one (name, group, language), import a CSV (preview, then
+import), revoke, new link, remove.
 
 The CSV import is two calls with the same file, as stateless as the API: ``import/preview`` says
 what importing would do and writes nothing; ``import`` adds every row or nobody (400 naming each bad
@@ -25,6 +26,7 @@ from surveys.api.serializers.panel import (
     PanelImportedSerializer,
     PanelistAddSerializer,
     PanelistSerializer,
+    PanelistUpdateSerializer,
     PanelistWithLinkSerializer,
     PanelPreviewSerializer,
     PanelTextSerializer,
@@ -51,7 +53,8 @@ def _csv_text(request: Request) -> str:
     else:
         field, text = "content", str(valid(PanelTextSerializer, request)["content"])
     if panel_csv_is_empty(text):
-        message = f"{EMPTY_FILE[0].upper()}{EMPTY_FILE[1:]}."
+        empty = str(EMPTY_FILE)
+        message = f"{empty[0].upper()}{empty[1:]}."
         raise Invalid(message, {field: [message]})
     return text
 
@@ -88,6 +91,22 @@ class PanelistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StudySco
         panelist, raw = panel_roster.panelist_add(study=self.study, **data, actor=self.actor)
         body = PanelistWithLinkSerializer(self._show(panelist), context={"link": expert_link(raw)}).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change an expert's name, group or language",
+        description=(
+            "Any of `name`, `group` and `language`; other fields are refused (400 naming them). The "
+            "language must be one of the study's declared languages (the site's, en and ru, when it "
+            "declares none); name and group have the panel CSV's limits. Recorded in the audit trail "
+            "as `panelist.updated`, with the fields changed."
+        ),
+        request=PanelistUpdateSerializer,
+        responses=PanelistSerializer,
+    )
+    def partial_update(self, request: Request, study_slug: str, panelist_id: str) -> Response:
+        data = valid(PanelistUpdateSerializer, request)
+        changed = panel_roster.panelist_update(panelist=self.get_object(), actor=self.actor, **data)
+        return Response(PanelistSerializer(self._show(changed)).data)
 
     @extend_schema(summary="Remove an expert who has not answered (revoke one who has)", responses={204: None})
     def destroy(self, request: Request, study_slug: str, panelist_id: str) -> Response:
