@@ -29,6 +29,8 @@ class ImportResult:
     items_created: list[str] = field(default_factory=list)
     items_updated: list[str] = field(default_factory=list)
     items_removed: list[str] = field(default_factory=list)
+    #: What the file lacks without being refused (a declared translation missing), naming item and field.
+    warnings: list[FieldError] = field(default_factory=list)
 
 
 def _item_signature(item: ItemSpec) -> tuple[str, str, tuple[str, ...]]:
@@ -47,6 +49,8 @@ def _guard_answered(study: Study, old: StudySpec, new: StudySpec, filename: str)
     errors: list[FieldError] = []
     if old.consensus_rule != new.consensus_rule:
         errors.append(FieldError("consensus_rule", "is frozen since round 1 opened and cannot change"))
+    if old.default_language != new.default_language:
+        errors.append(FieldError("default_language", "cannot change once round 1 opened: answers were given in it"))
     answered_codes = set(
         Rating.objects.filter(ballot__round__study=study).values_list("round_item__item__code", flat=True)
     )
@@ -83,6 +87,7 @@ def study_to_spec(study: Study) -> StudySpec:
             agree=(d.agree_low, d.agree_high),
             disagree=(d.disagree_low, d.disagree_high),
             consensus=d.is_consensus_dimension,
+            translations=d.translations,
         )
         for d in study.dimensions.order_by("order")
     )
@@ -96,6 +101,7 @@ def study_to_spec(study: Study) -> StudySpec:
             dimensions=tuple(d.key for d in sorted(i.dimensions.all(), key=lambda d: d.order)),
             order=i.order,
             replaces=i.replaces.code if i.replaces else None,
+            translations=i.translations,
         )
         for i in study.items.select_related("section", "replaces")
         .prefetch_related("dimensions")
@@ -115,8 +121,13 @@ def study_to_spec(study: Study) -> StudySpec:
         consensus_rule=study.consensus_rule,
         stopping_rule=study.stopping_rule,
         dimensions=dimensions,
-        sections=tuple(SectionSpec(key=s.key, title=s.title) for s in study.sections.order_by("order")),
+        sections=tuple(
+            SectionSpec(key=s.key, title=s.title, translations=s.translations) for s in study.sections.order_by("order")
+        ),
         items=items,
+        languages=tuple(study.languages or [study.default_language]),
+        default_language=study.default_language,
+        translations=study.translations,
     )
 
 
@@ -142,9 +153,11 @@ def study_import(
         study = Study(slug=spec.slug)
     else:
         current = study_to_spec(study)
-        if current == spec:
-            return ImportResult(study=study, is_created=False)  # nothing to change, nothing to record
+        if current == spec:  # nothing to change, nothing to record
+            return ImportResult(study=study, is_created=False, warnings=list(spec.warnings))
         _guard_answered(study, current, spec, filename)
+    study.languages, study.default_language = list(spec.languages), spec.default_language
+    study.translations = spec.translations
     study.title = spec.title
     study.description = spec.description
     study.source_citation = spec.citation
@@ -160,7 +173,7 @@ def study_import(
 
     sections = _sync_sections(study, spec.sections)
     dimensions = _sync_dimensions(study, spec.dimensions)
-    result = ImportResult(study=study, is_created=is_created)
+    result = ImportResult(study=study, is_created=is_created, warnings=list(spec.warnings))
     _sync_items(study, spec, sections, dimensions, result, filename)
     audit_record(
         study=study,
@@ -178,7 +191,7 @@ def _sync_sections(study: Study, specs: tuple[SectionSpec, ...]) -> dict[str, Se
     existing = {s.key: s for s in study.sections.all()}
     for order, spec in enumerate(specs, start=1):
         section = existing.get(spec.key) or Section(study=study, key=spec.key)
-        section.title, section.order = spec.title, order
+        section.title, section.order, section.translations = spec.title, order, spec.translations
         section.save()
         existing[spec.key] = section
     return existing
@@ -194,6 +207,7 @@ def _sync_dimensions(study: Study, specs: tuple[DimensionSpec, ...]) -> dict[str
         dim.agree_low, dim.agree_high = spec.agree
         dim.disagree_low, dim.disagree_high = spec.disagree
         dim.is_consensus_dimension = spec.consensus
+        dim.translations = spec.translations
         dim.save()
         existing[spec.key] = dim
     wanted = {s.key for s in specs}
@@ -216,19 +230,21 @@ def _sync_items(
         if item is None:
             item = Item(study=study, code=item_spec.code)
             result.items_created.append(item_spec.code)
-        elif (item.kind, item.text, item.section_id, item.source_ref, item.order) != (
+        elif (item.kind, item.text, item.section_id, item.source_ref, item.order, item.translations) != (
             item_spec.kind,
             item_spec.text,
             sections[item_spec.section].pk,
             item_spec.source,
             item_spec.order,
+            item_spec.translations,
         ) or {d.key for d in item.dimensions.all()} != set(item_spec.dimensions):
             result.items_updated.append(item_spec.code)
-        item.kind, item.text, item.source_ref, item.order = (
+        item.kind, item.text, item.source_ref, item.order, item.translations = (
             item_spec.kind,
             item_spec.text,
             item_spec.source,
             item_spec.order,
+            item_spec.translations,
         )
         item.section = sections[item_spec.section]
         item.replaces = None

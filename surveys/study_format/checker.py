@@ -16,9 +16,62 @@ class Checker:
 
     def __init__(self) -> None:
         self.errors: list[FieldError] = []
+        self.warnings: list[FieldError] = []
+        self.languages: tuple[str, ...] = ("en",)  # the study's declared languages, default first
+        self.default_language = "en"
 
     def fail(self, field_name: str, message: str, item: str = "") -> None:
         self.errors.append(FieldError(field=field_name, message=message, item=item))
+
+    def warn(self, field_name: str, message: str, item: str = "") -> None:
+        self.warnings.append(FieldError(field=field_name, message=message, item=item))
+
+    def translatable(
+        self, data: Mapping[str, Any], key: str, where: str, *, required: bool = True, item: str = ""
+    ) -> tuple[str, dict[str, str]]:
+        """A translatable field: plain text (the default language) or ``{en: ..., ru: ...}``.
+
+        Returns the default language's text and the other languages' ``{language: text}``. A language
+        the study does not declare is an error; a declared one left out (or empty) is a warning."""
+        value = data.get(key)
+        if not isinstance(value, Mapping):
+            text = self.text(data, key, where, required=required, item=item)
+            self.warn_missing(f"{where}{key}", text, {}, item)
+            return text, {}
+        given: dict[str, str] = {}
+        for language, text in value.items():
+            name = f"{where}{key}.{language}"
+            if language not in self.languages:
+                declared = ", ".join(self.languages)
+                self.fail(
+                    name,
+                    f"is a translation into '{language}', which the study does not declare "
+                    f"(languages: {declared}); add it to `languages` or remove it",
+                    item,
+                )
+            elif text is not None and not isinstance(text, str | int | float):
+                self.fail(name, f"must be text, not {type(text).__name__}", item)
+            elif text is not None and str(text).strip():
+                given[str(language)] = str(text).strip()
+        default = given.pop(self.default_language, "")
+        if not default and required:
+            self.fail(f"{where}{key}.{self.default_language}", "is required (the default language's text)", item)
+        elif not default and given:
+            self.fail(f"{where}{key}.{self.default_language}", "is required when other languages are given", item)
+        self.warn_missing(f"{where}{key}", default, given, item)
+        return default, given
+
+    def warn_missing(self, name: str, default: str, given: Mapping[str, str], item: str) -> None:
+        if not default:
+            return
+        for language in self.languages:
+            if language != self.default_language and language not in given:
+                self.warn(
+                    name,
+                    f"has no '{language}' translation; experts reading {language} see "
+                    f"the {self.default_language} text there",
+                    item,
+                )
 
     def fields(
         self, raw: Mapping[str, Any], keys: tuple[str, ...], where: str, *, whose: str, item: str = ""

@@ -7,15 +7,19 @@ from typing import Any
 
 import yaml
 
-from .keys import FORMAT
+from .keys import DEFAULT_LANGUAGE, FORMAT
+from .languages import field_value, scale_labels_value
 from .specs import StudySpec
 
 
 def spec_to_data(spec: StudySpec) -> dict[str, Any]:
-    """The inverse of ``parse_study``: plain data in the file's layout, defaults left out."""
+    """The inverse of ``parse_study``: plain data in the file's layout, defaults left out. A translatable
+    field is plain text when only the default language has it, else ``{en: ..., ru: ...}``."""
+    lang = spec.default_language
     items = []
     for position, item in enumerate(spec.items, start=1):
-        entry: dict[str, Any] = {"code": item.code, "kind": item.kind, "section": item.section, "text": item.text}
+        text = field_value(item.text, item.translations, "text", lang)
+        entry: dict[str, Any] = {"code": item.code, "kind": item.kind, "section": item.section, "text": text}
         if item.source:
             entry["source"] = item.source
         entry["dimensions"] = list(item.dimensions)
@@ -24,11 +28,15 @@ def spec_to_data(spec: StudySpec) -> dict[str, Any]:
         if item.replaces:
             entry["replaces"] = item.replaces
         items.append(entry)
+    languages: dict[str, Any] = {}
+    if spec.languages != (DEFAULT_LANGUAGE,) or lang != DEFAULT_LANGUAGE:
+        languages = {"languages": list(spec.languages), "default_language": lang}
     return {
         "format": FORMAT,
         "slug": spec.slug,
-        "title": spec.title,
-        "description": spec.description,
+        **languages,
+        "title": field_value(spec.title, spec.translations, "title", lang),
+        "description": field_value(spec.description, spec.translations, "description", lang),
         "source": {"citation": spec.citation, "references": list(spec.references)},
         "settings": {
             "min_group_size": spec.min_group_size,
@@ -42,16 +50,22 @@ def spec_to_data(spec: StudySpec) -> dict[str, Any]:
         "dimensions": [
             {
                 "key": d.key,
-                "label": d.label,
-                "question": d.question,
-                "scale": {"min": d.scale_min, "max": d.scale_max, "labels": dict(d.labels)},
+                "label": field_value(d.label, d.translations, "label", lang),
+                "question": field_value(d.question, d.translations, "question", lang),
+                "scale": {
+                    "min": d.scale_min,
+                    "max": d.scale_max,
+                    "labels": scale_labels_value(d.labels, d.translations, lang),
+                },
                 "agree": list(d.agree),
                 "disagree": list(d.disagree),
                 **({} if d.consensus else {"consensus": False}),
             }
             for d in spec.dimensions
         ],
-        "sections": [{"key": s.key, "title": s.title} for s in spec.sections],
+        "sections": [
+            {"key": s.key, "title": field_value(s.title, s.translations, "title", lang)} for s in spec.sections
+        ],
         "items": items,
     }
 

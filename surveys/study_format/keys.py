@@ -14,6 +14,8 @@ FORMAT = "delphi-study/1"
 TOP_KEYS = (
     "format",
     "slug",
+    "languages",
+    "default_language",
     "title",
     "description",
     "source",
@@ -52,3 +54,5 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 CODE_RE = re.compile(r"^[A-Za-z]+[0-9]+(?:r[0-9]+)?[a-z]?$")
 IQR_REASON = ("required", "optional", "off")
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")  # en, ru, pt-BR
+DEFAULT_LANGUAGE = "en"

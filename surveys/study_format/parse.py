@@ -11,7 +11,8 @@ from surveys.text_input import unstorable_paths
 
 from .checker import Checker, Fields
 from .keys import BACKUP_KEY, BACKUP_NOTE, TOP_KEYS
-from .specs import StudySpec
+from .languages import put, read_languages
+from .specs import StudySpec, Translations
 from .structure import read_structure
 from .top_level import read_rules, read_settings, read_slug
 
@@ -39,6 +40,12 @@ def parse_study_data(document: Any, filename: str) -> StudySpec:
     check = Checker()
     data = _top_level(check, document)
     slug = read_slug(check, data)
+    languages, default_language = read_languages(check, data)  # before any translatable field
+    title, title_given = check.translatable(data, "title", "")
+    description, description_given = check.translatable(data, "description", "", required=False)
+    translations: Translations = {}
+    put(translations, "title", title_given)
+    put(translations, "description", description_given)
     settings = read_settings(check, data)
     consensus_rule, stopping_rule = read_rules(check, data)
     dimensions, sections, items = read_structure(check, data)
@@ -46,8 +53,8 @@ def parse_study_data(document: Any, filename: str) -> StudySpec:
         raise StudyFileError(filename, check.errors)
     return StudySpec(
         slug=slug,
-        title=check.text(data, "title", ""),
-        description=str(data.get("description") or "").strip(),
+        title=title,
+        description=description,
         citation=settings.citation,
         references=settings.references,
         min_group_size=settings.min_group_size,
@@ -60,4 +67,8 @@ def parse_study_data(document: Any, filename: str) -> StudySpec:
         dimensions=tuple(dimensions),
         sections=tuple(sections),
         items=tuple(items),
+        languages=languages,
+        default_language=default_language,
+        translations=translations,
+        warnings=tuple(check.warnings),
     )

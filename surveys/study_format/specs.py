@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from surveys.errors import FieldError
+
+#: Each spec's ``translations``: the other declared languages' text, language → field → text (scale labels:
+#: ``{"ru": {"scale_labels": {"1": "..."}}}``), the shape the models store. Plain fields hold the default.
+Translations = dict[str, dict[str, Any]]
+
 
 @dataclass(frozen=True)
 class DimensionSpec:
@@ -17,12 +23,14 @@ class DimensionSpec:
     agree: tuple[int, int]
     disagree: tuple[int, int]
     consensus: bool = True
+    translations: Translations = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class SectionSpec:
     key: str
     title: str
+    translations: Translations = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,7 @@ class ItemSpec:
     dimensions: tuple[str, ...]
     order: int
     replaces: str | None
+    translations: Translations = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -54,3 +63,8 @@ class StudySpec:
     sections: tuple[SectionSpec, ...]
     items: tuple[ItemSpec, ...] = field(default_factory=tuple)
     bootstrap_resamples: int = 2000
+    languages: tuple[str, ...] = ("en",)
+    default_language: str = "en"
+    translations: Translations = field(default_factory=dict)
+    #: Problems that do not refuse the file (a declared translation missing), each naming item and field.
+    warnings: tuple[FieldError, ...] = field(default=(), compare=False)

@@ -11,7 +11,8 @@ from surveys.study_yaml import short
 
 from .checker import Checker
 from .keys import CODE_RE, DIMENSION_KEYS, ITEM_KEYS, KEY_RE, KINDS, SCALE_KEYS, SECTION_KEYS
-from .specs import DimensionSpec, ItemSpec, SectionSpec
+from .languages import put
+from .specs import DimensionSpec, ItemSpec, SectionSpec, Translations
 
 
 def read_structure(
@@ -79,27 +80,48 @@ def dimension_spec(check: Checker, mapping: Mapping[str, Any], index: int) -> Di
     if low >= high:
         check.fail(f"{where}scale", f"min ({low}) must be less than max ({high})")
         return None
-    labels_raw = scale.get("labels") or {}
-    labels: dict[int, str] = {}
-    if not isinstance(labels_raw, Mapping):
-        check.fail(f"{where}scale.labels", "must map scale points to labels")
-    else:
-        for point, label in labels_raw.items():
-            if not isinstance(point, int) or not low <= point <= high:
-                check.fail(f"{where}scale.labels", f"point {short(point)} is not on the scale {low}..{high}")
-            else:
-                labels[point] = str(label)
+    translations: Translations = {}
+    labels = _scale_labels(check, scale.get("labels") or {}, f"{where}scale.labels", (low, high), translations)
+    label, label_given = check.translatable(raw, "label", where)
+    question, question_given = check.translatable(raw, "question", where, required=False)
+    put(translations, "label", label_given)
+    put(translations, "question", question_given)
     return DimensionSpec(
         key=key,
-        label=check.text(raw, "label", where) or key,
-        question=check.text(raw, "question", where, required=False),
+        label=label or key,
+        question=question,
         scale_min=low,
         scale_max=high,
         labels=labels,
         agree=_band(check, raw.get("agree"), f"{where}agree", low, high),
         disagree=_band(check, raw.get("disagree"), f"{where}disagree", low, high),
         consensus=flag(check, raw.get("consensus", True), f"{where}consensus"),
+        translations=translations,
     )
+
+
+def _scale_labels(
+    check: Checker, raw: Any, where: str, scale: tuple[int, int], translations: Translations
+) -> dict[int, str]:
+    """A scale's labels, each plain or ``{en: ..., ru: ...}``; other languages go to ``translations``."""
+    low, high = scale
+    labels: dict[int, str] = {}
+    if not isinstance(raw, Mapping):
+        check.fail(where, "must map scale points to labels")
+        return labels
+    for point, label in raw.items():
+        if not isinstance(point, int) or not low <= point <= high:
+            check.fail(where, f"point {short(point)} is not on the scale {low}..{high}")
+            continue
+        if isinstance(label, Mapping):
+            text, given = check.translatable(raw, point, f"{where}.")  # type: ignore[arg-type]
+        else:
+            text, given = str(label), {}
+            check.warn_missing(f"{where}.{point}", text, given, "")
+        labels[point] = text
+        for language, translated in given.items():
+            translations.setdefault(language, {}).setdefault("scale_labels", {})[str(point)] = translated
+    return labels
 
 
 def flag(check: Checker, value: Any, field_name: str) -> bool:
@@ -147,15 +169,19 @@ def item_spec(
     order = raw.get("order", index + 1)
     order = check.integer(order, "order", label) or index + 1
     replaces = raw.get("replaces")
+    text, text_given = check.translatable(raw, "text", "", item=label)
+    translations: Translations = {}
+    put(translations, "text", text_given)
     return ItemSpec(
         code=code,
         kind=kind,
         section=section,
-        text=check.text(raw, "text", "", item=label),
+        text=text,
         source=check.text(raw, "source", "", required=False, item=label),
         dimensions=tuple(str(k) for k in dims_raw),
         order=order,
         replaces=str(replaces).strip() if replaces else None,
+        translations=translations,
     )
 
 
@@ -163,7 +189,10 @@ def section_spec(check: Checker, mapping: Mapping[str, Any], index: int) -> Sect
     where = f"sections[{index}]."
     whose = f"section {short(mapping.get('key'))}" if isinstance(mapping.get("key"), str) else f"section #{index + 1}"
     raw = check.fields(mapping, SECTION_KEYS, where, whose=whose)
-    return SectionSpec(key=check.text(raw, "key", where), title=check.text(raw, "title", where))
+    title, given = check.translatable(raw, "title", where)
+    translations: Translations = {}
+    put(translations, "title", given)
+    return SectionSpec(key=check.text(raw, "key", where), title=title, translations=translations)
 
 
 def refuse_duplicates(check: Checker, keys: list[str], field_name: str, what: str) -> None:

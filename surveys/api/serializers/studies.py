@@ -103,6 +103,10 @@ class ImportResultSerializer(serializers.Serializer):
     items_created = serializers.ListField(child=serializers.CharField())
     items_updated = serializers.ListField(child=serializers.CharField())
     items_removed = serializers.ListField(child=serializers.CharField())
+    warnings = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField(allow_blank=True)),
+        help_text="What the file lacks without being refused (a missing translation): {item, field, message}.",
+    )
 
 
 class StudyUploadSerializer(serializers.Serializer):

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from surveys.api.fields import POSITIVE_INT, SMALLINT, FreeFormObjectField, small_int
@@ -26,8 +27,38 @@ from surveys.study_yaml import short
 MAX_DIMENSIONS = 50
 MAX_SECTIONS = 200
 MAX_ITEMS = 2000
+MAX_LANGUAGES = 20
 ITEM_TEXT_MAX = 5000
 INTEGER_KEY = re.compile(r"^-?[0-9]{1,6}$")
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string"},
+            {"type": "object", "additionalProperties": {"type": "string"}, "description": "language → text"},
+        ]
+    }
+)
+class TranslatableField(serializers.Field):
+    """A translatable field of the study file: text in the default language, or ``{en: ..., ru: ...}``.
+
+    Only shape and length here; which languages the study declares is the parser's check."""
+
+    def __init__(self, *, max_length: int, allow_blank: bool = False, **kwargs: Any) -> None:
+        self.text = serializers.CharField(max_length=max_length, allow_blank=allow_blank)
+        self.language_text = serializers.CharField(max_length=max_length, allow_blank=True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return self.text.run_validation(data)
+        if len(data) > MAX_LANGUAGES:
+            raise serializers.ValidationError(f"gives {len(data)} languages; at most {MAX_LANGUAGES}")
+        return {str(code)[:16]: self.language_text.run_validation(text) for code, text in data.items()}
+
+    def to_representation(self, value: Any) -> Any:
+        return value
 
 
 class FileMapping(serializers.Serializer):
@@ -66,7 +97,7 @@ class ScaleSerializer(FileMapping):
     whose = "a scale"
     min = small_int()
     max = small_int()
-    labels = serializers.DictField(child=serializers.CharField(max_length=200, allow_blank=True), required=False)
+    labels = serializers.DictField(child=TranslatableField(max_length=200, allow_blank=True), required=False)
 
     def validate_labels(self, value: dict[str, str]) -> dict[Any, str]:
         """JSON keys are strings; the file's scale points are integers ("7" -> 7)."""
@@ -84,8 +115,8 @@ class DimensionFileSerializer(FileMapping):
     def describe(self, data: Mapping[str, Any]) -> str:
         return f"dimension {short(data['key'])}" if "key" in data else self.whose
 
-    label = serializers.CharField(max_length=100)
-    question = serializers.CharField(max_length=300, allow_blank=True, required=False)
+    label = TranslatableField(max_length=100)
+    question = TranslatableField(max_length=300, allow_blank=True, required=False)
     scale = ScaleSerializer()
     agree = band()
     disagree = band()
@@ -102,7 +133,7 @@ class DimensionChangeSerializer(DimensionFileSerializer):
 class SectionFileSerializer(FileMapping):
     whose = "a section"
     key = serializers.CharField(max_length=80)
-    title = serializers.CharField(max_length=300)
+    title = TranslatableField(max_length=300)
 
 
 class ItemFileSerializer(FileMapping):
@@ -114,7 +145,7 @@ class ItemFileSerializer(FileMapping):
     code = serializers.CharField(max_length=16, help_text="Letters then digits, e.g. C7; a rewording C7r2.")
     kind = serializers.ChoiceField(choices=Item.Kind.choices)
     section = serializers.CharField(max_length=80, help_text="A section key of the study.")
-    text = serializers.CharField(max_length=ITEM_TEXT_MAX)
+    text = TranslatableField(max_length=ITEM_TEXT_MAX)
     source = serializers.CharField(max_length=200, allow_blank=True, required=False)
     dimensions = serializers.ListField(
         child=serializers.CharField(max_length=40), max_length=MAX_DIMENSIONS, required=False
@@ -155,8 +186,14 @@ class StudyFileSerializer(FileMapping):
 
     format = serializers.ChoiceField(choices=[FORMAT])
     slug = serializers.CharField(max_length=80)
-    title = serializers.CharField(max_length=300)
-    description = serializers.CharField(max_length=20000, allow_blank=True, required=False)
+    languages = serializers.ListField(
+        child=serializers.CharField(max_length=16), max_length=MAX_LANGUAGES, required=False, help_text="e.g. [en, ru]."
+    )
+    default_language = serializers.CharField(
+        max_length=16, required=False, help_text="One of the languages (default en); the plain texts are in it."
+    )
+    title = TranslatableField(max_length=300)
+    description = TranslatableField(max_length=20000, allow_blank=True, required=False)
     source = SourceSerializer(required=False)
     settings = SettingsSerializer(required=False)
     consensus_rule = FreeFormObjectField(help_text="e.g. {preset: cos}; see docs/study-format.md.")
@@ -171,8 +208,8 @@ class StudySettingsSerializer(FileMapping):
 
     whose = "a study's settings change"
 
-    title = serializers.CharField(max_length=300, required=False)
-    description = serializers.CharField(max_length=20000, allow_blank=True, required=False)
+    title = TranslatableField(max_length=300, required=False)
+    description = TranslatableField(max_length=20000, allow_blank=True, required=False)
     source = SourceSerializer(required=False)
     settings = SettingsSerializer(required=False)
     consensus_rule = FreeFormObjectField(required=False, help_text="Frozen once round 1 opens.")

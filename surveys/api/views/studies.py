@@ -150,6 +150,7 @@ class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffViewSe
             "items_created": result.items_created,
             "items_updated": result.items_updated,
             "items_removed": result.items_removed,
+            "warnings": [{"item": w.item, "field": w.field, "message": w.message} for w in result.warnings],
         }
         code = status.HTTP_201_CREATED if result.is_created else status.HTTP_200_OK
         return Response(ImportResultSerializer(body).data, status=code)

@@ -44,6 +44,8 @@ class Command(BaseCommand):
                 f"{len(result.items_updated)} changed, {len(result.items_removed)} removed."
             )
         )
+        for warning in result.warnings:  # missing translations: imported, but experts see the default there
+            self.stdout.write(self.style.WARNING(f"warning: {warning.render(str(path))}"))
 
     def _restore(self, text: str, filename: str) -> None:
         document = load_study_yaml(text, filename)  # the same loader as a plain import, and only once
