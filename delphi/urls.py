@@ -19,6 +19,7 @@ handler400 = "surveys.views.pages.bad_request"
 urlpatterns = [
     path("favicon.ico", pages.favicon, name="favicon"),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the staff pages' switcher posts here
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("api/v1/", include(("surveys.api.urls", "api"), namespace="api")),

@@ -9,6 +9,10 @@ given; a zone without a letter abbreviation shows its UTC offset instead (``UTC+
 A deadline typed with an offset (``2026-12-16T18:00+01:00``) means that instant. A naive one is read in
 the study's zone; a wall time that the zone skips or repeats when its clocks change is refused rather
 than guessed.
+
+Dates follow the active language (the expert's, in their pages and mail): ``3 декабря 2026 г., 18:00
+(Europe/Moscow, UTC+03:00)`` in Russian. The format and the order of time, abbreviation, zone and
+offset are the translator's (``surveys/locale``); the zone is always named.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
 
 from surveys.errors import DomainError
 from surveys.models import Round
@@ -33,11 +39,15 @@ def zone_info(name: str | None) -> ZoneInfo:
         return ZoneInfo(DEFAULT_ZONE)
 
 
+def _offset(local: datetime) -> str:
+    offset = local.strftime("%z")  # "+0430"
+    return f"UTC{offset[:3]}:{offset[3:]}"
+
+
 def _abbreviation(local: datetime) -> str:
     abbreviation = local.tzname() or ""
     if abbreviation[:1] in "+-" or not abbreviation:  # e.g. "+0430": no letters, so say the offset
-        offset = local.strftime("%z")  # "+0430"
-        return f"UTC{offset[:3]}:{offset[3:]}"
+        return _offset(local)
     return abbreviation
 
 
@@ -48,8 +58,16 @@ def moment_format(moment: datetime | None, zone: str | None) -> str:
     info = zone_info(zone)
     local = moment.astimezone(info)
     abbreviation = _abbreviation(local)
-    text = f"{local.day} {local:%b %Y, %H:%M} {abbreviation}"
-    return text if abbreviation == info.key else f"{text} ({info.key})"
+    # Translators: a Django date format (docs.djangoproject.com, "date" filter); E is the month's
+    # genitive name in languages that have one ("3 декабря 2026 г., 18:00").
+    when = date_format(local.replace(tzinfo=None), pgettext("deadline date and time", "j M Y, H:i"))
+    values = {"time": when, "abbreviation": abbreviation, "zone": info.key, "offset": _offset(local)}
+    if abbreviation == info.key:  # UTC itself
+        # Translators: a time in UTC: %(time)s is the date and time, %(zone)s "UTC".
+        return pgettext("deadline", "%(time)s %(zone)s") % values
+    # Translators: %(abbreviation)s is e.g. CET or MSK, %(zone)s the IANA name (Europe/Moscow), %(offset)s
+    # UTC+03:00; use the ones your readers know, but keep the zone.
+    return pgettext("deadline", "%(time)s %(abbreviation)s (%(zone)s)") % values
 
 
 def moment_format_short(moment: datetime | None, zone: str | None) -> str:
@@ -65,8 +83,11 @@ def aware_in_zone(naive: datetime, zone: str | None, *, what: str = "The deadlin
     early, late = naive.replace(tzinfo=info, fold=0), naive.replace(tzinfo=info, fold=1)
     if early.utcoffset() != late.utcoffset():
         raise DomainError(
-            f"{what} {naive:%Y-%m-%d %H:%M} happens twice or not at all in {info.key} (the clocks change then); "
-            "choose another time or give the UTC offset, e.g. 2026-03-29T03:30+02:00."
+            gettext(
+                "%(what)s %(time)s happens twice or not at all in %(zone)s (the clocks change then); "
+                "choose another time or give the UTC offset, e.g. 2026-03-29T03:30+02:00."
+            )
+            % {"what": what, "time": f"{naive:%Y-%m-%d %H:%M}", "zone": info.key}
         )
     return early
 
@@ -77,7 +98,11 @@ def deadline_parse(text: str, zone: str | None) -> datetime:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError as exc:
         raise DomainError(
-            f"{text!r} is not a date and time such as 2026-12-16T18:00 (in the study's zone) or 2026-12-16T18:00+01:00"
+            gettext(
+                "%(text)s is not a date and time such as 2026-12-16T18:00 (in the study's zone) "
+                "or 2026-12-16T18:00+01:00"
+            )
+            % {"text": repr(text)}
         ) from exc
     return parsed if timezone.is_aware(parsed) else aware_in_zone(parsed, zone)
 
@@ -105,19 +130,28 @@ def deadline_notice(round_: Round | None, *, was_closed_now: bool, zone: str) ->
         if not is_past(round_.closes_at):
             return None
         return DeadlineNotice(
-            f"Round {round_.number} is past its deadline ({deadline}) but still open. Experts can no longer "
-            "save or submit; close it to compute its statistics.",
+            gettext(
+                "Round %(number)s is past its deadline (%(deadline)s) but still open. Experts can no longer "
+                "save or submit; close it to compute its statistics."
+            )
+            % {"number": round_.number, "deadline": deadline},
             is_warning=True,
         )
     parts = []
     if was_closed_now:
-        parts.append(f"Round {round_.number} passed its deadline on {deadline} and was closed just now.")
+        parts.append(
+            gettext("Round %(number)s passed its deadline on %(deadline)s and was closed just now.")
+            % {"number": round_.number, "deadline": deadline}
+        )
     if round_.status == Round.Status.CLOSED:
         since = moment_format(round_.closed_at, zone)
         parts.append(
-            f"Round {round_.number} closed on {since} but its statistics are not computed yet: they are queued "
-            "for a worker. If none is running (or the run failed), use “Compute the statistics”."
+            gettext(
+                "Round %(number)s closed on %(since)s but its statistics are not computed yet: they are queued "
+                "for a worker. If none is running (or the run failed), use “Compute the statistics”."
+            )
+            % {"number": round_.number, "since": since}
         )
     elif was_closed_now:
-        parts.append("Its statistics are computed.")
+        parts.append(gettext("Its statistics are computed."))
     return DeadlineNotice(" ".join(parts), is_warning=round_.status == Round.Status.CLOSED) if parts else None

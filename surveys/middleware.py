@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +58,12 @@ def with_policy(view: Callable[..., HttpResponse], **overrides: str) -> Callable
 _BUSY_MESSAGES = ("database is locked", "database table is locked", "database is busy")  # SQLite
 _BUSY_SQLSTATES = {"55P03", "40001", "40P01"}  # PostgreSQL: lock_not_available, serialization, deadlock
 
-UNREACHABLE = "The service could not reach its database, so your last change was not saved. Please try again."
-BUSY = "The service is busy saving other answers, so your last change was not saved. Please try again in a few seconds."
+UNREACHABLE = gettext_lazy(
+    "The service could not reach its database, so your last change was not saved. Please try again."
+)
+BUSY = gettext_lazy(
+    "The service is busy saving other answers, so your last change was not saved. Please try again in a few seconds."
+)
 
 
 def database_is_busy(exception: Exception) -> bool:
@@ -91,10 +96,10 @@ class DatabaseUnavailableMiddleware:
             return None
         if database_is_busy(exception):
             logger.warning("database busy during %s %s: %s", request.method, request.path, exception)
-            message, retry_after = BUSY, "5"
+            message, retry_after = str(BUSY), "5"
         else:
             logger.error("database unavailable during %s %s", request.method, request.path, exc_info=exception)
-            message, retry_after = UNREACHABLE, "10"
+            message, retry_after = str(UNREACHABLE), "10"
         if "application/json" in request.headers.get("Accept", ""):
             response: HttpResponse = JsonResponse({"message": message}, status=503)
         else:

@@ -28,6 +28,7 @@ from urllib.parse import unquote_to_bytes
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
 from surveys.errors import DomainError
 
@@ -41,16 +42,20 @@ FILENAME = re.compile(rb"\bfilename\*?=", re.IGNORECASE)
 def text_problem(value: str) -> str | None:
     """Why ``value`` cannot be stored as text, or None. The wording follows a field's name."""
     if NUL in value:
-        return f"contains a NUL character (\\0, at position {value.index(NUL) + 1}), which text cannot hold"
+        return gettext("contains a NUL character (\\0, at position %(position)s), which text cannot hold") % {
+            "position": value.index(NUL) + 1
+        }
     if match := SURROGATE.search(value):
-        return f"contains an unpaired surrogate (U+{ord(match.group()):04X}), which is not a character"
+        return gettext("contains an unpaired surrogate (%(code_point)s), which is not a character") % {
+            "code_point": f"U+{ord(match.group()):04X}"
+        }
     return None
 
 
 def validate_text(value: Any) -> None:
     """Django validator: the text can be stored (see :func:`text_problem`)."""
     if isinstance(value, str) and (problem := text_problem(value)):
-        raise ValidationError(f"The text {problem}.", code="unstorable_text")
+        raise ValidationError(gettext("The text %(problem)s.") % {"problem": problem}, code="unstorable_text")
 
 
 def unstorable_paths(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
@@ -198,9 +203,10 @@ class UndecodableFormMiddleware:
             from surveys.views.pages import refusal  # a view module; imported when first needed
 
             names = ", ".join(sorted(set(bad))[:10])
-            message = (
-                f"Not saved: the field(s) {names} hold bytes that are not UTF-8 text. "
+            message = gettext(
+                "Not saved: the field(s) %(names)s hold bytes that are not UTF-8 text. "
                 "Copy the text again from its source, or retype it, then send it again."
-            )
-            return refusal(request, message, code="not_utf8", fields={name: ["Not UTF-8 text."] for name in bad})
+            ) % {"names": names}
+            fields = {name: [gettext("Not UTF-8 text.")] for name in bad}
+            return refusal(request, message, code="not_utf8", fields=fields)
         return self.get_response(request)

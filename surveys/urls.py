@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from surveys.views import autosave, expert, pages
+from surveys.views import autosave, expert, expert_language, pages
 
 app_name = "surveys"
 
@@ -19,5 +19,6 @@ urlpatterns = [
     path("e/ballots/<int:ballot_id>/autosave/", autosave.autosave, name="expert_autosave"),
     path("e/ballots/<int:ballot_id>/reopen/", expert.reopen, name="expert_reopen"),
     path("e/withdraw/", expert.withdraw, name="expert_withdraw"),
+    path("e/language/", expert_language.language_switch, name="expert_language"),
     path("e/<str:token>/", expert.entry, name="expert_entry"),
 ]

@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from surveys.expert_language import SESSION_LANGUAGE_KEY
 from surveys.models import Ballot, ItemStatistic, Panelist, Rating, Round, Study, Suggestion
 from surveys.models.ballots import RATIONALE_MAX_LENGTH
 from surveys.services.aggregation import round_aggregate
@@ -65,7 +66,8 @@ def test_the_link_opens_a_session_holding_the_panelist_id_and_link_fingerprint_n
     response = client.get(f"/e/{raw}/")
     assert response.status_code == 302 and response["Location"] == "/e/welcome/"
     session = client.session
-    assert dict(session.items()) == {SESSION_KEY: panelist.pk, SESSION_LINK_KEY: panelist.token_issued_at.isoformat()}
+    link = panelist.token_issued_at.isoformat()  # and the language its pages are in, for the autosave
+    assert dict(session.items()) == {SESSION_KEY: panelist.pk, SESSION_LINK_KEY: link, SESSION_LANGUAGE_KEY: "en"}
     assert session.session_key != before
     assert raw not in str(dict(session.items()))
     welcome = client.get("/e/welcome/")

@@ -51,6 +51,9 @@ MIDDLEWARE = [
     # Before anything reads the form: a field whose bytes are not UTF-8 is refused, not saved as U+FFFD.
     "surveys.text_input.UndecodableFormMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Staff pages follow the browser (or the switcher's cookie); expert pages then activate the
+    # panelist's own language (surveys.expert_language), whatever the browser says.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -6,6 +6,7 @@ The group is not here: the facilitator assigns it, and the page shows it read-on
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from surveys.models import Panelist, Section
 from surveys.services.experts import BACKGROUND_MAX_LENGTH, EXPERTISE_SCALE, YEARS_MAX
@@ -17,15 +18,16 @@ def expertise_field(section_key: str) -> str:
 
 class ProfileForm(forms.Form):
     background = forms.CharField(
-        label="Your background",
+        label=gettext_lazy("Your background"),
         required=False,
         max_length=BACKGROUND_MAX_LENGTH,
         widget=forms.Textarea,
-        help_text="In your own words, if you like: your field, role or region. The facilitator sees it; "
-        "no result uses it.",
+        help_text=gettext_lazy(
+            "In your own words, if you like: your field, role or region. The facilitator sees it; no result uses it."
+        ),
     )
     years_experience = forms.IntegerField(
-        label="Years of experience in this field", required=False, min_value=0, max_value=YEARS_MAX
+        label=gettext_lazy("Years of experience in this field"), required=False, min_value=0, max_value=YEARS_MAX
     )
 
     def __init__(self, *args: object, sections: list[Section], panelist: Panelist, **kwargs: object) -> None:

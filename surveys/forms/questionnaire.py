@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 from surveys.answer_fields import CANT_ANSWER, OPEN, RATING, RATIONALE
 from surveys.services.ballots import RatingInput
 from surveys.text_input import text_problem
@@ -44,17 +46,23 @@ def parse_answers(data: Mapping[str, str]) -> ParsedAnswers:
                 try:
                     number = int(raw)
                 except ValueError:
-                    parsed.errors[name] = f"'{raw[:20]}' is not a rating; choose a point on the scale, or can't answer."
+                    parsed.errors[name] = gettext(
+                        "“%(value)s” is not a rating; choose a point on the scale, or “Can't answer”."
+                    ) % {"value": raw[:20]}
                     continue
             parsed.entries.append(RatingInput(int(match.group(1)), match.group(2), number))
         elif match := RATIONALE.match(name):
             if problem := text_problem(value):
-                parsed.errors[name] = f"Your reason {problem}; remove it, then save again."
+                parsed.errors[name] = gettext("Your reason %(problem)s; remove it, then save again.") % {
+                    "problem": problem
+                }
                 continue
             parsed.rationales[int(match.group(1))] = value
         elif match := OPEN.match(name):
             if problem := text_problem(value):
-                parsed.errors[name] = f"Your answer {problem}; remove it, then save again."
+                parsed.errors[name] = gettext("Your answer %(problem)s; remove it, then save again.") % {
+                    "problem": problem
+                }
                 continue
             parsed.open_answers[int(match.group(1))] = value
     return parsed

@@ -102,5 +102,5 @@ def round_preparation(round_: Round) -> Preparation:
         suggestions=suggestions,
         sections=list(Section.objects.filter(study=study).order_by("order")),
         dimensions=list(Dimension.objects.filter(study=study).order_by("order")),
-        kinds=[(value, label) for value, label in Item.Kind.choices if value != Item.Kind.OPEN],
+        kinds=[(value, str(label)) for value, label in Item.Kind.choices if value != Item.Kind.OPEN],
     )

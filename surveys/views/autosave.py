@@ -9,10 +9,13 @@ beside the Save button.
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from surveys.errors import DomainError
+from surveys.expert_language import SESSION_LANGUAGE_KEY
 from surveys.forms.questionnaire import ParsedAnswers, parse_answers
 from surveys.models import Panelist
 from surveys.selectors import expert as reads
@@ -30,6 +33,8 @@ def autosave(request: HttpRequest, ballot_id: int) -> HttpResponse:
     way (``answers_save``) an open answer takes."""
     if SESSION_KEY not in request.session:
         return session_ended(request)
+    if language := request.session.get(SESSION_LANGUAGE_KEY):  # the expert's pages' language, no query
+        translation.activate(language)
     parsed = parse_answers(request.POST)
     if parsed.errors or parsed.open_answers:
         return _autosave_in_full(request, ballot_id, parsed)
@@ -44,15 +49,15 @@ def autosave(request: HttpRequest, ballot_id: int) -> HttpResponse:
     except SessionEnded:
         return invalid_link(request)
     except BallotNotFound:
-        return JsonResponse({"message": "Not found."}, status=404)
+        return JsonResponse({"message": gettext("Not found.")}, status=404)
     except BallotRefused as exc:
-        return JsonResponse({"message": "Not saved.", "errors": exc.errors}, status=400)
+        return JsonResponse({"message": gettext("Not saved."), "errors": exc.errors}, status=400)
     except RoundNotOpen as exc:
         round_close_if_due(round=exc.round)  # the first touch after the deadline closes the round
         return JsonResponse({"message": str(exc)}, status=409)
     except DomainError as exc:
         return JsonResponse({"message": str(exc)}, status=409)
-    return JsonResponse({"message": "Saved.", "answered": saved.answered, "total": saved.total})
+    return JsonResponse({"message": gettext("Saved."), "answered": saved.answered, "total": saved.total})
 
 
 @expert_required
@@ -60,10 +65,10 @@ def _autosave_in_full(request: HttpRequest, panelist: Panelist, ballot_id: int, 
     """An autosave that names an open answer, or a field that could not be read: ``answers_save``."""
     ballot = reads.expert_ballot(panelist, ballot_id)
     if ballot is None:
-        return JsonResponse({"message": "Not found."}, status=404)
+        return JsonResponse({"message": gettext("Not found.")}, status=404)
     round_close_if_due(round=ballot.round)  # past the deadline, the first touch closes the round
     if parsed.errors:
-        return JsonResponse({"message": "Not saved.", "errors": parsed.errors}, status=400)
+        return JsonResponse({"message": gettext("Not saved."), "errors": parsed.errors}, status=400)
     try:
         experts.answers_save(
             panelist=panelist,
@@ -73,8 +78,8 @@ def _autosave_in_full(request: HttpRequest, panelist: Panelist, ballot_id: int, 
             open_answers=parsed.open_answers,
         )
     except BallotRefused as exc:
-        return JsonResponse({"message": "Not saved.", "errors": exc.errors}, status=400)
+        return JsonResponse({"message": gettext("Not saved."), "errors": exc.errors}, status=400)
     except DomainError as exc:
         return JsonResponse({"message": str(exc)}, status=409)
     answered, total = reads.ballot_progress(ballot)
-    return JsonResponse({"message": "Saved.", "answered": answered, "total": total})
+    return JsonResponse({"message": gettext("Saved."), "answered": answered, "total": total})

@@ -15,10 +15,12 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from surveys.errors import DomainError
+from surveys.expert_language import SESSION_LANGUAGE_KEY, activate_for, language_for
 from surveys.forms.profile import ProfileForm
 from surveys.forms.questionnaire import parse_answers
 from surveys.models import Ballot, Panelist, Round, Study
@@ -48,7 +50,7 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     return render(request, "surveys/expert/not_found.html", status=404)
 
 
-SESSION_ENDED = (
+SESSION_ENDED = gettext_lazy(
     "Your session has ended. To continue, open the personal link in the most recent email from this study; "
     "what you saved is kept."
 )
@@ -58,13 +60,14 @@ def session_ended(request: HttpRequest) -> HttpResponse:
     """No session at all (it expired, or this browser never opened the link): say how to get back in.
     JSON for the questionnaire's autosave, which shows the message beside the Save button."""
     if wants_json(request):
-        return JsonResponse({"message": SESSION_ENDED}, status=404)
+        return JsonResponse({"message": str(SESSION_ENDED)}, status=404)
     return render(request, "surveys/expert/session_ended.html", status=404)
 
 
 def expert_required(view: View) -> View:
     """The session's panelist, while still on the panel; otherwise the invalid-link page (or, with no
-    session at all, the page saying it ended and how to get back in). Never cached."""
+    session at all, the page saying it ended and how to get back in). Never cached. The page is in
+    the panelist's language (``surveys.expert_language``), and shows the expert's language switcher."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -73,6 +76,8 @@ def expert_required(view: View) -> View:
         panelist = reads.panelist_for_session(request.session.get(SESSION_KEY), request.session.get(SESSION_LINK_KEY))
         if panelist is None:
             return invalid_link(request)
+        activate_for(request, language_for(panelist))
+        request.is_expert_page = True  # type: ignore[attr-defined]  # base.html: the expert's switcher
         return view(request, panelist, *args, **kwargs)
 
     return never_cache(wrapper)
@@ -102,6 +107,7 @@ def entry(request: HttpRequest, token: str) -> HttpResponse:
     request.session.cycle_key()  # a new session key: nothing set before the link carries over
     request.session[SESSION_KEY] = panelist.pk
     request.session[SESSION_LINK_KEY] = reads.link_fingerprint(panelist)
+    request.session[SESSION_LANGUAGE_KEY] = language_for(panelist)  # saved with the keys above
     return redirect("surveys:expert_welcome")
 
 
@@ -142,7 +148,7 @@ def profile(request: HttpRequest, panelist: Panelist) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Your profile is saved.")
+            messages.success(request, gettext("Your profile is saved."))
             return redirect("surveys:expert_round")
     # The group is the facilitator's: shown, never a field (a posted "group" is not even read).
     context = {"study": panelist.study, "form": form, "panelist_group": panelist.group}
@@ -233,7 +239,9 @@ def ballot_page(request: HttpRequest, panelist: Panelist, ballot_id: int) -> Htt
         messages.error(request, str(exc))
         ballot = reads.expert_ballot(panelist, ballot_id) or ballot
         return _render_ballot(request, ballot, status=400 if ballot.round.is_open else 409)
-    messages.success(request, "Your answers are submitted. Thank you!" if submit else "Your answers are saved.")
+    messages.success(
+        request, gettext("Your answers are submitted. Thank you!") if submit else gettext("Your answers are saved.")
+    )
     return redirect("surveys:expert_ballot", ballot_id=ballot.pk)
 
 
@@ -249,7 +257,7 @@ def reopen(request: HttpRequest, panelist: Panelist, ballot_id: int) -> HttpResp
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Your ballot is open again: revise your answers, then submit them again.")
+        messages.success(request, gettext("Your ballot is open again: revise your answers, then submit them again."))
     return redirect("surveys:expert_ballot", ballot_id=ballot.pk)
 
 
@@ -265,7 +273,7 @@ def withdraw(request: HttpRequest, panelist: Panelist) -> HttpResponse:
         return render(request, "surveys/expert/withdraw.html", context)
     choice = request.POST.get("answers", "")
     if choice not in WITHDRAW_CHOICES:
-        context["error"] = "Choose whether to keep or delete your answers."
+        context["error"] = gettext("Choose whether to keep or delete your answers.")
         return render(request, "surveys/expert/withdraw.html", context, status=400)
     try:
         done = withdrawal.panelist_withdraw(panelist=panelist, delete_answers=WITHDRAW_CHOICES[choice])

@@ -9,6 +9,8 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 
 from surveys.api.errors import Fields, error_body
@@ -77,29 +79,39 @@ def refusal(
     return render(request, "400.html", {"message": message}, status=status)
 
 
+def _number(n: int | float, decimals: int | None = None) -> str:
+    """``12,345`` in English, ``12 345`` in Russian: the active language's grouping and decimal mark."""
+    return number_format(n, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
 def _bytes(n: int) -> str:
-    return f"{n:,} bytes ({n / (1024 * 1024):.1f} MB)"
+    return ngettext("%(n)s byte (%(mb)s MB)", "%(n)s bytes (%(mb)s MB)", n) % {
+        "n": _number(n),
+        "mb": _number(n / (1024 * 1024), 1),
+    }
 
 
 def limit_message(exception: Exception | None, request: HttpRequest) -> tuple[str, str]:
     """(code, message) for why Django could not read the request, naming the limit it exceeds."""
     if isinstance(exception, RequestDataTooBig):
         sent = request.META.get("CONTENT_LENGTH") or "?"
-        return "too_large", (
-            f"Not saved: the form sent {sent} bytes, more than the {_bytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)} "
-            f"the site accepts (uploaded files aside). A reason holds at most {RATIONALE_MAX_LENGTH:,} characters."
-        )
+        return "too_large", gettext(
+            "Not saved: the form sent %(sent)s bytes, more than the %(limit)s the site accepts (uploaded files "
+            "aside). A reason holds at most %(reason_max)s characters."
+        ) % {
+            "sent": sent,
+            "limit": _bytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE),
+            "reason_max": _number(RATIONALE_MAX_LENGTH),
+        }
     if isinstance(exception, TooManyFieldsSent):
-        return "too_many_fields", (
-            f"Not saved: the form has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} fields, "
-            "the most the site accepts in one request."
-        )
+        return "too_many_fields", gettext(
+            "Not saved: the form has more than %(limit)s fields, the most the site accepts in one request."
+        ) % {"limit": _number(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS)}
     if isinstance(exception, TooManyFilesSent):
-        return "too_many_files", (
-            f"Not saved: the form has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES:,} files, "
-            "the most the site accepts in one request."
-        )
-    return "bad_request", "The request could not be read, so nothing was saved. Go back and try again."
+        return "too_many_files", gettext(
+            "Not saved: the form has more than %(limit)s files, the most the site accepts in one request."
+        ) % {"limit": _number(settings.DATA_UPLOAD_MAX_NUMBER_FILES)}
+    return "bad_request", gettext("The request could not be read, so nothing was saved. Go back and try again.")
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
