@@ -23,11 +23,11 @@ computes it.
   whose statistics give the same verdict as the observed ones under the study's rule, with the
   rule's own evaluation (:func:`~surveys.stats.consensus_verdicts`' preset tests) on the
   resampled statistics. Only what the rule reads is drawn, exactly in distribution, all rows of a
-  dimension in one pass (the samplers are in :mod:`.resampling`). Its Monte Carlo standard error
-  is at most ``0.5/√B`` (0.011 at B = 2,000). For a rule on shares only (``cos``, ``percent``,
-  custom rules on ``n``, ``pct_agree``, ``pct_disagree``) it is instead the exact probability of
-  keeping the verdict, the value the share tends to as B grows (:mod:`.exact_shares`): no Monte
-  Carlo error, and B does not matter.
+  dimension in one pass (the samplers are in :mod:`.resampling` and :mod:`.quantile_resampling`).
+  Its Monte Carlo standard error is at most ``0.5/√B`` (0.011 at B = 2,000). For a rule on shares
+  only (``cos``, ``percent``, custom rules on ``n``, ``pct_agree``, ``pct_disagree``) it is
+  instead the exact probability of keeping the verdict, the value the share tends to as B grows
+  (:mod:`.exact_shares`): no Monte Carlo error, and B does not matter.
 
 Deterministic: the random stream is seeded from the study and round (:func:`bootstrap_seed`, a
 stable encoding of the study's slug or id, never Python's ``hash``) and the dimension, and the rows
