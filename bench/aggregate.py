@@ -17,7 +17,9 @@ Prints JSON with, measured in the same run:
 panelists × 200 items × 2 dimensions (4M ratings each, no database): its time and the peak RSS of a
 fresh process (``resource.getrusage``, frames included), medians of ``--repeat`` processes.
 
-Usage: ``python bench/aggregate.py [--panelists 1000] [--items 100] [--repeat 3] [--stability-size]``. PostgreSQL is
+Usage: ``python bench/aggregate.py [--panelists 1000] [--items 100] [--repeat 3] [--rule cos] [--stability-size]``;
+``--rule`` sets the study's consensus preset (``cos``, the default, ``percent``, ``iqr`` or ``rand_ucla``), which
+decides how verdict confidence is computed (exactly for share rules, by resampling for quantile rules). PostgreSQL is
 measured too when ``BENCH_DATABASE_URL`` (or ``DATABASE_URL``) points at it; a scratch database
 named after it with ``_bench`` appended is created and dropped there. Medians of ``--repeat`` runs (at least 15 for the
 millisecond-scale core and baselines).
@@ -50,8 +52,9 @@ def _median_time(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
     return statistics.median(times)
 
 
-def _build(panelists: int, items: int):  # type: ignore[no-untyped-def]
-    """A study with one closed round, rated by ``panelists`` experts in five groups, via bulk inserts."""
+def _build(panelists: int, items: int, rule: str = "cos"):  # type: ignore[no-untyped-def]
+    """A study with one closed round, rated by ``panelists`` experts in five groups, via bulk inserts,
+    under the consensus ``rule`` preset."""
     import numpy as np
     from django.utils import timezone
 
@@ -62,7 +65,7 @@ def _build(panelists: int, items: int):  # type: ignore[no-untyped-def]
     study = Study.objects.create(
         slug="bench",
         title="Benchmark",
-        consensus_rule={"preset": "cos"},
+        consensus_rule={"preset": rule},
         stopping_rule={"max_rounds": 3},
         consensus_rule_frozen_at=now,
         status="running",
@@ -214,7 +217,7 @@ def run_one(args: argparse.Namespace) -> dict:
     from surveys.stats import beyond_consensus, consensus_verdicts, item_statistics, parse_consensus_rule
 
     start = time.perf_counter()
-    round_ = _build(args.panelists, args.items)
+    round_ = _build(args.panelists, args.items, args.rule)
     build_s = time.perf_counter() - start
     frame = round_ratings_frame(round_)
     scales = study_scales(round_.study)
@@ -244,6 +247,7 @@ def run_one(args: argparse.Namespace) -> dict:
     micro_repeat = max(args.repeat, MICRO_REPEAT)
     result = {
         "database": django.db.connection.vendor,
+        "rule": args.rule,
         "ratings": len(frame),
         "build_s": round(build_s, 2),
         "stats_core_s": _median_time(core, micro_repeat),
@@ -366,6 +370,9 @@ def main() -> None:
     parser.add_argument("--panelists", type=int, default=1000)
     parser.add_argument("--items", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--rule", default="cos", choices=["cos", "percent", "iqr", "rand_ucla"], help="the study's consensus preset"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--stability-size", action="store_true", help="measure stability() on 2 × 4M ratings only")
     parser.add_argument("--stability-child", action="store_true", help=argparse.SUPPRESS)
@@ -404,6 +411,8 @@ def main() -> None:
                 str(args.items),
                 "--repeat",
                 str(args.repeat),
+                "--rule",
+                args.rule,
             ]
             done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False, cwd=ROOT)
             if done.returncode != 0:
@@ -411,7 +420,14 @@ def main() -> None:
             runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
             if is_pg:
                 _psql(env["DATABASE_URL"], f"DROP DATABASE IF EXISTS {scratch}")
-    report = {"panelists": args.panelists, "items": args.items, "dimensions": 2, "repeat": args.repeat, "runs": runs}
+    report = {
+        "panelists": args.panelists,
+        "items": args.items,
+        "dimensions": 2,
+        "repeat": args.repeat,
+        "rule": args.rule,
+        "runs": runs,
+    }
     if not _postgres_url():
         report["note"] = "PostgreSQL not measured: set BENCH_DATABASE_URL=postgres://..."
     print(json.dumps(report, indent=2))
