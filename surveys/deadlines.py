@@ -11,8 +11,8 @@ the study's zone; a wall time that the zone skips or repeats when its clocks cha
 than guessed.
 
 Dates follow the active language (the expert's, in their pages and mail): ``3 декабря 2026 г., 18:00
-(Europe/Moscow, UTC+03:00)`` in Russian. The format and the order of time, abbreviation, zone and
-offset are the translator's (``surveys/locale``); the zone is always named.
+MSK (Europe/Moscow)`` in Russian. The date format and the order of time, abbreviation and zone are the
+translator's (``surveys/locale``); the zone is always named.
 """
 
 from __future__ import annotations
@@ -61,12 +61,12 @@ def moment_format(moment: datetime | None, zone: str | None) -> str:
     # Translators: a Django date format (docs.djangoproject.com, "date" filter); E is the month's
     # genitive name in languages that have one ("3 декабря 2026 г., 18:00").
     when = date_format(local.replace(tzinfo=None), pgettext("deadline date and time", "j M Y, H:i"))
-    values = {"time": when, "abbreviation": abbreviation, "zone": info.key, "offset": _offset(local)}
+    values = {"time": when, "abbreviation": abbreviation, "zone": info.key}
     if abbreviation == info.key:  # UTC itself
         # Translators: a time in UTC: %(time)s is the date and time, %(zone)s "UTC".
         return pgettext("deadline", "%(time)s %(zone)s") % values
-    # Translators: %(abbreviation)s is e.g. CET or MSK, %(zone)s the IANA name (Europe/Moscow), %(offset)s
-    # UTC+03:00; use the ones your readers know, but keep the zone.
+    # Translators: %(abbreviation)s is e.g. CET, MSK or UTC+04:30, %(zone)s the IANA name (Europe/Moscow);
+    # keep both.
     return pgettext("deadline", "%(time)s %(abbreviation)s (%(zone)s)") % values
 
 
