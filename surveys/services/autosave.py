@@ -160,6 +160,7 @@ def ballot_autosave(
     ballot_id: int,
     entries: Iterable[RatingInput],
     rationales: Mapping[int, str],
+    language: str = "",
 ) -> Autosaved:
     """Save ratings and rationales of the session's expert into their ballot ``ballot_id``, all or none.
 
@@ -168,6 +169,7 @@ def ballot_autosave(
     (``surveys.selectors.expert.session_link_is_live``). Then as ``ballot_save``: ``RoundNotOpen``
     once the round is closed or past its deadline, ``RatingError`` on a submitted ballot,
     ``BallotRefused`` naming every refused field. Returns the ballot's progress after the save.
+    ``language``: the expert's (the session's, read without a query), recorded with each rationale.
     """
     if not isinstance(panelist_id, int):
         raise SessionEnded("This session names no expert.")
@@ -193,7 +195,9 @@ def ballot_autosave(
             existing=found.existing,
             is_submitted=found.ballot.status == Ballot.Status.SUBMITTED,
         )
-        created = answers_write(ballot_id=ballot_id, items=shapes, wanted=wanted, existing=found.existing)
+        created = answers_write(
+            ballot_id=ballot_id, items=shapes, wanted=wanted, existing=found.existing, language=language
+        )
         for round_item_id, _ in created:
             found.items[round_item_id].rated += 1
     return Autosaved(ballot_id=ballot_id, answered=_answered(found.items.values()), total=len(found.items))

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from surveys.answer_fields import field_name, rationale_field_name
@@ -176,9 +177,11 @@ def answers_write(
     items: Mapping[int, ItemShape],
     wanted: Mapping[Cell, Answer],
     existing: Mapping[Cell, StoredRating],
+    language: str = "",
 ) -> list[Cell]:
     """Write what changed and keep a revision of each change; nothing when nothing changed. Returns
-    the cells that now hold a rating and did not before.
+    the cells that now hold a rating and did not before. ``language``: the expert's, recorded on each new
+    rating and on each rating whose rationale this save changes (the language it is written in).
 
     PostgreSQL takes it all in one statement (new ratings, changed ones and their revisions, through
     data-modifying CTEs); elsewhere new ratings, changed ones and revisions take one statement each.
@@ -200,17 +203,23 @@ def answers_write(
                     rationale=rationale,
                     scale_min=dimension.scale_min,
                     scale_max=dimension.scale_max,
+                    language=language,
                     updated_at=now,
                 )
             )
         elif (stored.value, stored.rationale) != (value, rationale):
-            changed.append(Rating(pk=stored.id, value=value, rationale=rationale, updated_at=now))
+            # a rewritten rationale is in this save's language; "" keeps the rating's language
+            written_in = language if rationale and stored.rationale != rationale else ""
+            changed.append(Rating(pk=stored.id, value=value, rationale=rationale, language=written_in, updated_at=now))
     if created or changed:
         if connection.vendor == "postgresql":
             _write_in_one_statement(created, changed, now)
         else:
             _insert_ratings(created)
-            Rating.objects.bulk_update(changed, ["value", "rationale", "updated_at"])  # bulk_update skips auto_now
+            for r in changed:  # "" keeps the rating's language
+                r.language = r.language or F("language")
+            fields = ["value", "rationale", "language", "updated_at"]  # bulk_update skips auto_now
+            Rating.objects.bulk_update(changed, fields)
             RatingRevision.objects.bulk_create(
                 RatingRevision(rating_id=r.pk, value=r.value, rationale=r.rationale) for r in [*created, *changed]
             )
@@ -230,26 +239,28 @@ def _write_in_one_statement(created: list[Rating], changed: list[Rating], now: d
     sources: list[str] = []
     params: list[Any] = []
     if created:
-        rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(created))
+        rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(created))
         parts.append(
             f"new_rows AS (INSERT INTO {rating} (ballot_id, round_item_id, dimension_id, value, scale_min,"  # noqa: S608
-            f" scale_max, rationale, updated_at) VALUES {rows} ON CONFLICT (ballot_id, round_item_id, dimension_id)"
+            f" scale_max, rationale, language, updated_at) VALUES {rows}"
+            " ON CONFLICT (ballot_id, round_item_id, dimension_id)"
             " DO UPDATE SET value = EXCLUDED.value, rationale = EXCLUDED.rationale, updated_at = EXCLUDED.updated_at"
             f" WHERE ({rating}.value, {rating}.rationale) IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.rationale)"
             " RETURNING id, value, rationale)"
         )
         for r in created:
             params += [r.ballot_id, r.round_item_id, r.dimension_id, r.value, r.scale_min, r.scale_max]
-            params += [r.rationale, now]
+            params += [r.rationale, r.language, now]
         sources.append("SELECT id, value, rationale, %s FROM new_rows")
     if changed:
-        rows = ", ".join(["(%s::bigint, %s::smallint, %s::text)"] * len(changed))
+        rows = ", ".join(["(%s::bigint, %s::smallint, %s::text, %s::text)"] * len(changed))
         parts.append(
             f"changed_rows AS (UPDATE {rating} AS x SET value = v.value, rationale = v.rationale,"  # noqa: S608
-            f" updated_at = %s FROM (VALUES {rows}) AS v (id, value, rationale) WHERE x.id = v.id"
+            " language = COALESCE(NULLIF(v.language, ''), x.language),"
+            f" updated_at = %s FROM (VALUES {rows}) AS v (id, value, rationale, language) WHERE x.id = v.id"
             " AND (x.value, x.rationale) IS DISTINCT FROM (v.value, v.rationale) RETURNING x.id, x.value, x.rationale)"
         )
-        params += [now, *(v for r in changed for v in (r.pk, r.value, r.rationale))]
+        params += [now, *(v for r in changed for v in (r.pk, r.value, r.rationale, r.language))]
         sources.append("SELECT id, value, rationale, %s FROM changed_rows")
     params += [now] * len(sources)
     sql = (

@@ -23,6 +23,7 @@ from surveys.answer_fields import rationale_field_name
 from surveys.answer_rules import is_outside_band
 from surveys.deadlines import is_past, moment_format
 from surveys.errors import DomainError, RatingError
+from surveys.expert_language import language_for
 from surveys.models import Ballot, Panelist, Round, RoundItem, Study, Suggestion
 from surveys.models.panel import UNUSABLE
 from surveys.services.ballot_changes import (
@@ -138,6 +139,7 @@ def ballot_save(
     round: Round,
     entries: Iterable[RatingInput],
     rationales: Mapping[int, str] | None = None,
+    language: str | None = None,
 ) -> Ballot:
     """Save answers into the panelist's ballot (created the first time). All are saved, or none and
     ``BallotRefused``.
@@ -146,7 +148,8 @@ def ballot_save(
     that item's ``entries``. Each change of value or rationale is kept as a ``RatingRevision``;
     saving the same answer again writes nothing. A submitted ballot is read-only until the expert
     reopens it (``ballot_reopen``). ``Ballot.updated_at`` records the ballot's own changes (begun,
-    submitted, reopened); each rating and revision dates its answer.
+    submitted, reopened); each rating and revision dates its answer. ``language``: the one the expert
+    writes in (default: theirs, ``expert_language.language_for``), recorded with each rationale.
     """
     round_ = locked_open_round(round.pk)
     check_panelist(panelist, round_)
@@ -165,7 +168,8 @@ def ballot_save(
         existing=existing,
         is_submitted=ballot.status == Ballot.Status.SUBMITTED,
     )
-    answers_write(ballot_id=ballot.pk, items=items, wanted=wanted, existing=existing)
+    language = language if language is not None else language_for(panelist)
+    answers_write(ballot_id=ballot.pk, items=items, wanted=wanted, existing=existing, language=language)
     return ballot
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from surveys.answer_fields import open_field_name
 from surveys.errors import DomainError
+from surveys.expert_language import language_for
 from surveys.models import Ballot, Item, Panelist, Round, RoundItem, Suggestion
 from surveys.models.panel import UNUSABLE
 from surveys.services.ballots import (
@@ -128,10 +129,11 @@ def suggestion_submit(*, panelist: Panelist, round: Round, item: Item, text: str
             prompt_item=item,
             kind=Suggestion.Kind.NEW_ITEM,
             text=text,
+            language=language_for(panelist),
         )
     if existing.text != text:
-        existing.text = text
-        existing.save(update_fields=["text"])
+        existing.text, existing.language = text, language_for(panelist)  # the language it is now written in
+        existing.save(update_fields=["text", "language"])
     return existing
 
 

@@ -6,6 +6,7 @@ A round's items are fixed once it opens, so every function here refuses a round 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -50,16 +51,28 @@ def item_reword(
     code: str | None = None,
     actor: AbstractBaseUser | None = None,
     actor_label: str = "system",
+    translations: Mapping[str, str] | None = None,
 ) -> Item:
     """Replace ``item`` in a draft round by a reworded item whose ``replaces`` keeps the lineage.
 
     An item that no earlier round asked (say, one added from a suggestion for this round) has no
     ratings to keep apart, so its wording is corrected in place instead of starting a new item.
+
+    ``text`` is the default language's wording. The other languages keep their text unless
+    ``translations`` (language → new text) gives theirs; ``""`` removes one, which then shows as missing
+    in the completeness and the round-open check. Rewording only a translation is a rewording too.
     """
     round_ = _locked_draft(round, "reworded")
     text = text.strip()
     if not text:
         raise DomainError(f"The new wording of {item.code} is empty.")
+    for language in translations or {}:
+        if language == round_.study.default_language or language not in round_.study.languages:
+            raise DomainError(
+                f"'{language}' is not a translation language of this study (its other languages: "
+                f"{', '.join(x for x in round_.study.languages if x != round_.study.default_language) or 'none'})."
+            )
+    worded = reworded_translations(item, translations or {})
     round_item = RoundItem.objects.filter(round=round_, item=item).first()
     if round_item is None:
         raise DomainError(f"{item.code} is not in round {round_.number}.")
@@ -68,12 +81,12 @@ def item_reword(
         check_code(code)
     if code and code != item.code and Item.objects.filter(study_id=item.study_id, code=code).exists():
         raise DomainError(f"The code {code} is taken in this study.")
-    if text == item.text and code in ("", item.code):
+    if text == item.text and code in ("", item.code) and worded == item.translations:
         raise DomainError(f"The new wording of {item.code} is the same as the old one.")
     if not RoundItem.objects.filter(item=item).exclude(round=round_).exists():
         before = item.text
-        item.text, item.code = text, code or item.code
-        item.save(update_fields=["text", "code"])
+        item.text, item.code, item.translations = text, code or item.code, worded
+        item.save(update_fields=["text", "code", "translations"])
         audit_record(
             study=round_.study,
             action="item.edited",
@@ -96,6 +109,7 @@ def item_reword(
         source_ref=item.source_ref,
         order=item.order,
         replaces=item,
+        translations=worded,
     )
     new.dimensions.set(item.dimensions.all())
     round_item.item = new
@@ -110,6 +124,18 @@ def item_reword(
         replaces=item.code,
     )
     return new
+
+
+def reworded_translations(item: Item, given: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """``item.translations`` with each language in ``given`` taking its new text (``""`` removes it)."""
+    result = {language: dict(fields) for language, fields in (item.translations or {}).items()}
+    for language, text in given.items():
+        fields = result.setdefault(language, {})
+        if text.strip():
+            fields["text"] = text.strip()
+        else:
+            fields.pop("text", None)
+    return {language: fields for language, fields in result.items() if fields}
 
 
 def _next_code(item: Item) -> str:

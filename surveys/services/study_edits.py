@@ -23,6 +23,11 @@ from django.db import transaction
 from surveys.errors import DomainError
 from surveys.models import Round, Study
 from surveys.services.study_files import ImportResult, study_export, study_import
+from surveys.study_format.keys import DEFAULT_LANGUAGE
+from surveys.study_format.languages import merge_value
+
+#: Fields given as text or ``{en: ..., ru: ...}``: an edit of one keeps the languages it does not name.
+TRANSLATABLE_KEYS = frozenset({"title", "description", "text", "label", "question"})
 
 StudyData = dict[str, Any]
 logger = logging.getLogger(__name__)
@@ -69,6 +74,8 @@ def settings_change(changes: Mapping[str, Any]) -> Callable[[StudyData], None]:
         for key, value in changes.items():
             if key in ("source", "settings"):
                 data[key] = {**(data.get(key) or {}), **value}
+            elif key in TRANSLATABLE_KEYS:
+                data[key] = merge_value(data.get(key), value, data.get("default_language", DEFAULT_LANGUAGE))
             else:
                 data[key] = value
 
@@ -94,14 +101,34 @@ def entry_add(collection: str, field: str, new: Mapping[str, Any]) -> Callable[[
 
 
 def entry_update(collection: str, field: str, value: str, changes: Mapping[str, Any]) -> Callable[[StudyData], None]:
-    """Change fields of one item or dimension (nested ``scale`` merges into the current one)."""
+    """Change fields of one item or dimension (nested ``scale`` merges into the current one).
+
+    A translatable field given as plain text replaces the default language's text and keeps the other
+    languages'; given as ``{en: ..., ru: ...}`` it replaces the languages it names (``""`` removes one)."""
 
     def apply(data: StudyData) -> None:
         entry = _entry(data, collection, field, value)
+        default = data.get("default_language", DEFAULT_LANGUAGE)
         for key, new in changes.items():
-            entry[key] = {**entry.get(key, {}), **new} if key == "scale" else new
+            if key == "scale":
+                entry[key] = _scale_merge(entry.get(key, {}), new, default)
+            elif key in TRANSLATABLE_KEYS:
+                entry[key] = merge_value(entry.get(key), new, default)
+            else:
+                entry[key] = new
 
     return apply
+
+
+def _scale_merge(old: Mapping[str, Any], new: Mapping[str, Any], default: str) -> dict[str, Any]:
+    """A scale change: ``min``/``max`` replace; each label given keeps its other languages."""
+    merged = {**old, **new}
+    if isinstance(new.get("labels"), Mapping) and isinstance(old.get("labels"), Mapping):
+        before = old["labels"]
+        merged["labels"] = {
+            point: merge_value(before.get(point), label, default) for point, label in new["labels"].items()
+        }
+    return merged
 
 
 def entry_remove(collection: str, field: str, value: str) -> Callable[[StudyData], None]:

@@ -45,6 +45,7 @@ def autosave(request: HttpRequest, ballot_id: int) -> HttpResponse:
             ballot_id=ballot_id,
             entries=parsed.entries,
             rationales=parsed.rationales,
+            language=request.session.get(SESSION_LANGUAGE_KEY) or "",
         )
     except SessionEnded:
         return invalid_link(request)
