@@ -8,7 +8,8 @@
 // yet (a reason lives on a rating): the page keeps it, says so beside the field, saves it with the
 // rating once one is chosen, and warns before the page is left while it waits.
 //
-// Every text shown here comes from the template's data attributes, so the words live in one place.
+// Every text shown here comes from the template's data attributes, so the words live in one place
+// and are translated there with the page (no JavaScript catalogue: the script holds no words).
 // So do the rules: which points ask for a reason (data-outside on each rating) and which fields make
 // an item answered (data-answered-by) are decided on the server (surveys/answer_rules.py); this
 // script only reads them.
@@ -112,7 +113,9 @@
     }
     if (st.sent === sent) st.failed = "";
     updateProgress(data.answered, data.total);
-    say(fill(words.saved, {time: new Date().toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"})}));
+    // The time in the page's language (the expert's, not the browser's): <html lang> says which.
+    var lang = document.documentElement.lang || [];
+    say(fill(words.saved, {time: new Date().toLocaleTimeString(lang, {hour: "2-digit", minute: "2-digit"})}));
   }
 
   // Send one item's fields. ``leaving``: the page is going away, so nothing waits for the answer.
@@ -131,7 +134,7 @@
       method: "POST", body: post.data, credentials: "same-origin", keepalive: keepalive,
       headers: {"X-CSRFToken": csrf, "Accept": "application/json"}
     }).then(function (response) {
-      return response.json().catch(function () { return {message: response.statusText}; }).then(function (data) {
+      return response.json().catch(function () { return {message: String(response.status)}; }).then(function (data) {
         received(article, sent, response, data);
       });
     }).catch(function () {
