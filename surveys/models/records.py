@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .panel import Panelist
 from .rounds import Round
@@ -87,10 +88,22 @@ class ReportJobStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class ReportJobStage(models.TextChoices):
+    """What a report build is doing (or, once failed, was doing when it failed)."""
+
+    WAITING = "waiting", _("waiting to start")
+    DATA = "data", _("gathering the data")
+    CHARTS = "charts", _("drawing the charts")
+    LAYOUT = "layout", _("laying out the pages")
+    WRITING = "writing", _("writing the file")
+    DONE = "done", _("finished")
+
+
 class ReportJob(models.Model):
     Format = ReportFormat
 
     Status = ReportJobStatus
+    Stage = ReportJobStage
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="report_jobs")
     format = models.CharField(max_length=8, choices=Format.choices)
@@ -98,6 +111,10 @@ class ReportJob(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     file = models.FileField(upload_to="reports/", blank=True)
     error = models.TextField(blank=True)
+    progress = models.PositiveSmallIntegerField(
+        default=0, help_text="Percent of the build done (0-100), updated by the builder at its milestones."
+    )
+    stage = models.CharField(max_length=16, choices=ReportJobStage.choices, default=ReportJobStage.WAITING)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -108,6 +125,8 @@ class ReportJob(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=ReportJobStatus.values), name="report_job_status_valid"),
             models.CheckConstraint(condition=Q(format__in=ReportFormat.values), name="report_job_format_valid"),
+            models.CheckConstraint(condition=Q(stage__in=ReportJobStage.values), name="report_job_stage_valid"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="report_job_progress_percent"),
         ]
 
     def __str__(self) -> str:
