@@ -39,6 +39,14 @@ def language_for(panelist: Any) -> str:
     return settings.LANGUAGE_CODE
 
 
+def switchable_languages(study: Any) -> list[str]:
+    """The languages an expert of ``study`` may choose on the switcher: the study's declared languages
+    (every interface language when it declares none) that the site has an interface in. The same set
+    the panel import and the dashboard accept (``surveys.services.panel_import.accepted_languages``)."""
+    declared = getattr(study, "languages", None) or [code for code, _ in settings.LANGUAGES]
+    return [str(code) for code in declared if interface_language(str(code)) == code]
+
+
 def activate_for(request: Any, language: str) -> None:
     """Use ``language`` for the rest of ``request`` (and its ``Content-Language``), and remember it in
     the session for the autosave. Writes the session only when the language changed."""

@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from surveys.errors import DomainError
-from surveys.expert_language import SESSION_LANGUAGE_KEY, activate_for, language_for
+from surveys.expert_language import SESSION_LANGUAGE_KEY, activate_for, language_for, switchable_languages
 from surveys.forms.profile import ProfileForm
 from surveys.forms.questionnaire import parse_answers
 from surveys.models import Ballot, Panelist, Round, Study
@@ -77,7 +77,8 @@ def expert_required(view: View) -> View:
         if panelist is None:
             return invalid_link(request)
         activate_for(request, language_for(panelist))
-        request.is_expert_page = True  # type: ignore[attr-defined]  # base.html: the expert's switcher
+        request.is_expert_page = True  # type: ignore[attr-defined]  # base.html: the expert's switcher, with
+        request.expert_languages = switchable_languages(panelist.study)  # type: ignore[attr-defined]  # these
         return view(request, panelist, *args, **kwargs)
 
     return never_cache(wrapper)
