@@ -29,6 +29,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<slug:slug>/panel/add/", panel.panelist_add, name="panelist_add"),
     path("<slug:slug>/panel/import/", panel.panel_import_upload, name="panel_import"),
     path("<slug:slug>/panel/import/confirm/", panel.panel_import_confirm, name="panel_import_confirm"),
+    path("<slug:slug>/panel/<int:panelist_id>/edit/", panel.panelist_edit, name="panelist_edit"),
     path("<slug:slug>/panel/<int:panelist_id>/<str:action>/", panel.panelist_action, name="panelist_action"),
     path("<slug:slug>/messages/", mail.message_list, name="messages"),
     path("<slug:slug>/messages/<str:kind>/", mail.message_edit, name="message_edit"),

@@ -178,7 +178,7 @@ def test_the_upload_shows_a_preview_and_imports_only_after_confirmation(staff_cl
     assert not study.panelists.exists()
 
     done = staff_client.post(reverse("facilitator:panel_import_confirm", args=[study.slug]), follow=True)
-    assert "2 expert(s) joined the panel" in done.content.decode()
+    assert "2 experts joined the panel" in done.content.decode()
     assert sorted(study.panelists.values_list("email", flat=True)) == ["ana@example.org", "bo@example.org"]
     again = staff_client.post(reverse("facilitator:panel_import_confirm", args=[study.slug]), follow=True)
     assert "There is no checked file to import" in again.content.decode()

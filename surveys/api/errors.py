@@ -8,7 +8,8 @@ empty when the problem is not one field's. The statuses:
   unknown code); ``fields`` says where. Nothing was changed.
 - 401 / 403: no or wrong credentials / not allowed. 404: no such thing (or not yours).
 - 409: well-formed, but a rule of the study refuses it now (the round is closed, the code is
-  taken, a round is still open); ``message`` says why and what to do instead.
+  taken, a round is still open, a declared translation is missing: ``translations_missing``);
+  ``message`` says why and what to do instead.
 - 429: too many requests; ``Retry-After`` says when to try again.
 """
 
@@ -29,6 +30,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from surveys.content_language import MissingTranslationsError
 from surveys.errors import DomainError, IllegalTransition, StudyFileError
 from surveys.services.ballots import BallotRefused
 from surveys.services.panel_import import PanelImportError
@@ -123,6 +125,8 @@ def domain_to_api(exc: Exception) -> Exception:
     if isinstance(exc, PanelistInvalid):
         fields = {field: [_sentence(message)] for field, message in exc.errors.items()}
         return Invalid(gettext("The expert was not changed: %(problems)s") % {"problems": str(exc)}, fields)
+    if isinstance(exc, MissingTranslationsError):
+        return Conflict(str(exc), code="translations_missing")
     if isinstance(exc, IllegalTransition):
         return Conflict(str(exc), code="illegal_transition")
     if isinstance(exc, DomainError):

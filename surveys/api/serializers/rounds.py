@@ -122,6 +122,14 @@ class RoundOpenSerializer(serializers.Serializer):
     send_invitations = serializers.BooleanField(
         default=False, help_text="Email every expert a new personal link once the round is open."
     )
+    allow_fallback = serializers.BooleanField(
+        default=False,
+        help_text=(
+            "Open although a declared language lacks translations of the round's content: experts reading it "
+            "then see the default language there, marked. Without it such a round is refused (409, code "
+            "translations_missing, naming each missing field)."
+        ),
+    )
 
 
 class DeadlineSerializer(serializers.Serializer):

@@ -129,7 +129,11 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StudyScoped
     def open(self, request: Request, study_slug: str, round_number: str) -> Response:
         data = valid(RoundOpenSerializer, request, context=self.zone)
         opened = lifecycle.round_open(
-            round=self.get_object(), closes_at=data.get("closes_at"), actor=self.actor, invite=data["send_invitations"]
+            round=self.get_object(),
+            closes_at=data.get("closes_at"),
+            actor=self.actor,
+            invite=data["send_invitations"],
+            allow_fallback=data["allow_fallback"],
         )
         return self._show(opened)
 

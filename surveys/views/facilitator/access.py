@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 
 from surveys.models import Round, Study
@@ -29,10 +30,10 @@ def staff_required(view: View) -> View:
         user = request.user
         if not user.is_authenticated:
             if request.session.get(EXPERT_SESSION_KEY) is not None:
-                raise Http404("No such page.")
+                raise Http404(gettext("No such page."))
             return redirect_to_login(request.get_full_path())
         if not (user.is_active and user.is_staff):
-            raise Http404("No such page.")
+            raise Http404(gettext("No such page."))
         return view(request, *args, **kwargs)
 
     return never_cache(wrapper)
@@ -48,14 +49,14 @@ def acting(request: HttpRequest) -> AbstractBaseUser:
 def study_or_404(slug: str) -> Study:
     study = facilitator_study(slug)
     if study is None:
-        raise Http404("No such study.")
+        raise Http404(gettext("No such study."))
     return study
 
 
 def round_or_404(study: Study, number: int) -> Round:
     round_ = facilitator_round(study, number)
     if round_ is None:
-        raise Http404("No such round.")
+        raise Http404(gettext("No such round."))
     return round_
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language_info, gettext
+from django.utils.translation import gettext_lazy as _
 
 from surveys.models import Dimension, Item, Section, Study, Suggestion
 from surveys.services.panel_import import MAX_FILE_BYTES, MAX_LENGTH
@@ -16,8 +18,8 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 class ConfirmForm(forms.Form):
     confirm = forms.BooleanField(
         required=True,
-        label="I have read the above and want to go ahead.",
-        error_messages={"required": "Tick the box to confirm."},
+        label=_("I have read the above and want to go ahead."),
+        error_messages={"required": _("Tick the box to confirm.")},
     )
 
 
@@ -27,10 +29,10 @@ def _deadline_field() -> forms.DateTimeField:
     that instant; a wall time the zone skips or repeats when its clocks change is refused."""
     return forms.DateTimeField(
         required=False,
-        label="Closes at (optional)",
+        label=_("Closes at (optional)"),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
-        help_text="The round closes itself then.",
+        help_text=_("The round closes itself then."),
     )
 
 
@@ -38,8 +40,8 @@ def deadline_zone(form: forms.Form, zone: str) -> None:
     """Name the study's time zone on the form's deadline field, if it has one."""
     field = form.fields.get("closes_at")
     if field is not None:
-        field.label = f"Closes at ({zone} time, optional)"
-        field.help_text = f"In the study's time zone, {zone}. The round closes itself then."
+        field.label = gettext("Closes at (%(zone)s time, optional)") % {"zone": zone}
+        field.help_text = gettext("In the study's time zone, %(zone)s. The round closes itself then.") % {"zone": zone}
 
 
 class DeadlineConfirmForm(ConfirmForm):
@@ -49,9 +51,11 @@ class DeadlineConfirmForm(ConfirmForm):
 
 class OpenRoundForm(DeadlineConfirmForm):
     send_invitations = forms.BooleanField(
-        required=False, initial=True, label="Email the invitations now (each expert gets a new personal link)."
+        required=False, initial=True, label=_("Email the invitations now (each expert gets a new personal link).")
     )
-    field_order = ["closes_at", "send_invitations", "confirm"]
+    # Shown only when a declared language lacks translations (the view names the default language).
+    allow_fallback = forms.BooleanField(required=False, label=_("Open anyway: the fallback is intended."))
+    field_order = ["closes_at", "send_invitations", "allow_fallback", "confirm"]
 
 
 class DeadlineForm(forms.Form):
@@ -59,24 +63,28 @@ class DeadlineForm(forms.Form):
 
 
 class RewordForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, label="New wording")
-    code = forms.CharField(required=False, max_length=16, label="New code (optional)")
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, label=_("New wording"))
+    code = forms.CharField(required=False, max_length=16, label=_("New code (optional)"))
 
 
 class SuggestionAcceptForm(forms.Form):
     """Turn a suggestion into an item of a draft round. The preparation page renders it, one per
     suggestion (:meth:`for_suggestion`), so a field changed here shows there."""
 
-    text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=4000, label="Wording")
+    text = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=4000, label=_("Wording")
+    )
     code = forms.CharField(
-        required=False, max_length=16, label="Code", widget=forms.TextInput(attrs={"placeholder": "e.g. C9"})
+        required=False, max_length=16, label=_("Code"), widget=forms.TextInput(attrs={"placeholder": _("e.g. C9")})
     )
     kind = forms.ChoiceField(
-        required=False, label="Kind", choices=[(v, label) for v, label in Item.Kind.choices if v != Item.Kind.OPEN]
+        required=False, label=_("Kind"), choices=[(v, label) for v, label in Item.Kind.choices if v != Item.Kind.OPEN]
     )
-    section = forms.ModelChoiceField(queryset=Section.objects.none(), required=False, label="Section", empty_label=None)
+    section = forms.ModelChoiceField(
+        queryset=Section.objects.none(), required=False, label=_("Section"), empty_label=None
+    )
     dimensions = forms.ModelMultipleChoiceField(
-        queryset=Dimension.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="Rated on"
+        queryset=Dimension.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label=_("Rated on")
     )
 
     def __init__(
@@ -117,29 +125,61 @@ class SuggestionAcceptForm(forms.Form):
 
 
 class PanelistForm(forms.Form):
-    email = forms.EmailField(max_length=MAX_LENGTH["email"])
-    name = forms.CharField(required=False, max_length=MAX_LENGTH["name"])
-    group = forms.CharField(required=False, max_length=MAX_LENGTH["group"], help_text="Region or stakeholder type.")
-    language = forms.CharField(required=False, max_length=MAX_LENGTH["language"], initial="en")
+    email = forms.EmailField(max_length=MAX_LENGTH["email"], label=_("Email"))
+    name = forms.CharField(required=False, max_length=MAX_LENGTH["name"], label=_("Name"))
+    group = forms.CharField(
+        required=False, max_length=MAX_LENGTH["group"], label=_("Group"), help_text=_("Region or stakeholder type.")
+    )
+    language = forms.CharField(
+        required=False,
+        max_length=MAX_LENGTH["language"],
+        initial="en",
+        label=_("Language"),
+        help_text=_("A code the study declares, e.g. en or ru."),
+    )
+
+
+class PanelistEditForm(forms.Form):
+    """An expert's name, group and language; ``panel_roster.panelist_update`` checks them."""
+
+    name = forms.CharField(required=False, max_length=MAX_LENGTH["name"], label=_("Name"))
+    group = forms.CharField(
+        required=False, max_length=MAX_LENGTH["group"], label=_("Group"), help_text=_("Region or stakeholder type.")
+    )
+    language = forms.ChoiceField(label=_("Language"), help_text=_("Their pages and email are in this language."))
+
+    def __init__(self, *args: Any, languages: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["language"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(code, language_name(code)) for code in languages]
+
+
+def language_name(code: str) -> str:
+    """``ru`` → "Русский (ru)": the language's own name, as a switcher shows it, and its code."""
+    try:
+        return f"{get_language_info(code)['name_local']} ({code})"
+    except KeyError:
+        return code
 
 
 class PanelUploadForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="Columns: email (required), name, group, language. UTF-8.")
+    file = forms.FileField(label=_("CSV file"), help_text=_("Columns: email (required), name, group, language. UTF-8."))
 
     def clean_file(self) -> str:
         """The file's text (UTF-8, with or without a byte-order mark)."""
         try:
-            return decode_upload(self.cleaned_data["file"], max_bytes=MAX_FILE_BYTES, what="The file")
+            return decode_upload(self.cleaned_data["file"], max_bytes=MAX_FILE_BYTES, what=gettext("The file"))
         except UploadError as exc:
             if exc.code == "not_utf8":
-                advice = "save it as 'CSV UTF-8' from your spreadsheet and upload it again"
+                advice = gettext("save it as 'CSV UTF-8' from your spreadsheet and upload it again")
                 raise forms.ValidationError(f"{exc.what} {exc.problem}; {advice}.", code=exc.code) from exc
             raise forms.ValidationError(str(exc), code=exc.code) from exc
 
 
 class MessageTemplateForm(forms.Form):
-    subject = forms.CharField(max_length=200)
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 14}), max_length=10000)
+    subject = forms.CharField(max_length=200, label=_("Subject"))
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 14}), max_length=10000, label=_("Body"))
 
 
 def first_error(form: forms.Form) -> str:

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from surveys.errors import DomainError
@@ -39,7 +40,7 @@ def message_list(request: HttpRequest, slug: str) -> HttpResponse:
 @staff_required
 def message_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     if kind not in DeliveryLog.Kind.values:
-        raise Http404("No such email.")
+        raise Http404(gettext("No such email."))
     study = study_or_404(slug)
     current = next(t for t in message_templates(study) if t["kind"] == kind)
     form = MessageTemplateForm(posted(request), initial={"subject": current["subject"], "body": current["body"]})
@@ -47,11 +48,12 @@ def message_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
         try:
             if "reset" in request.POST:
                 message_template_reset(study=study, kind=kind, actor=acting(request))
-                messages.success(request, f"The {current['label'].lower()} email is back to the built-in wording.")
+                back = gettext("The email “%(label)s” is back to the built-in wording.")
+                messages.success(request, back % {"label": current["label"]})
                 return redirect(reverse("facilitator:messages", args=[study.slug]))
             if form.is_valid():
                 message_template_save(study=study, kind=kind, **form.cleaned_data, actor=acting(request))
-                messages.success(request, f"The {current['label'].lower()} email was saved.")
+                messages.success(request, gettext("The email “%(label)s” was saved.") % {"label": current["label"]})
                 return redirect(reverse("facilitator:messages", args=[study.slug]))
         except MessageTemplateInvalid as exc:  # shown at the part that is wrong; nothing was saved
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
@@ -62,6 +64,7 @@ def message_edit(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
         "template": current,
         "form": form,
         "variables": VARIABLES,
+        "deadline_snippet": "{% if closes_at %}…{% endif %}",
         "tags": ALLOWED_TAGS,
         "filters": ALLOWED_FILTERS,
         "problem": message_template_problem(study, kind) if current["is_custom"] else None,

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from surveys.errors import DomainError
@@ -15,9 +17,10 @@ from surveys.selectors.facilitator import panel_list
 from surveys.services import panel_roster, withdrawal
 from surveys.services.mail import expert_link
 from surveys.services.panel_import import PanelImportError, PanelRow, panel_import, panel_import_preview
+from surveys.services.panelist_fields import accepted_languages
 
 from .access import acting, posted, staff_required, study_or_404
-from .forms import ConfirmForm, PanelistForm, PanelUploadForm, first_error
+from .forms import ConfirmForm, PanelistEditForm, PanelistForm, PanelUploadForm, first_error
 
 
 def _session_key(study: Study) -> str:
@@ -59,7 +62,8 @@ def panelist_add(request: HttpRequest, slug: str) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc))
         return redirect(_panel_url(study))
-    messages.success(request, f"{panelist.email} joined the panel as {panelist.pseudonym}.")
+    joined = {"email": panelist.email, "pseudonym": panelist.pseudonym}
+    messages.success(request, gettext("%(email)s joined the panel as %(pseudonym)s.") % joined)
     return _link_page(request, study, panelist, raw)
 
 
@@ -69,7 +73,7 @@ def panel_import_upload(request: HttpRequest, slug: str) -> HttpResponse:
     """GET: the upload form. POST: read the file and show the preview; nothing is imported yet."""
     study = study_or_404(slug)
     form = PanelUploadForm(posted(request), request.FILES if request.method == "POST" else None)
-    context: dict[str, object] = {"study": study, "upload_form": form}
+    context: dict[str, object] = {"study": study, "upload_form": form, "languages": accepted_languages(study)}
     if request.method == "POST":
         request.session.pop(_session_key(study), None)
         if form.is_valid():
@@ -87,41 +91,78 @@ def panel_import_confirm(request: HttpRequest, slug: str) -> HttpResponse:
     study = study_or_404(slug)
     kept = request.session.get(_session_key(study))
     if not isinstance(kept, list) or not kept:
-        messages.error(request, "There is no checked file to import; upload it again.")
+        messages.error(request, gettext("There is no checked file to import; upload it again."))
         return redirect(reverse("facilitator:panel_import", args=[study.slug]))
     try:
         added = panel_import(study=study, rows=[PanelRow.from_data(row) for row in kept], actor=acting(request))
     except PanelImportError as exc:
-        messages.error(request, f"Nobody was added: {'; '.join(e.render() for e in exc.errors)}. Upload it again.")
+        problems = "; ".join(e.render() for e in exc.errors)
+        messages.error(request, gettext("Nobody was added: %(problems)s. Upload it again.") % {"problems": problems})
         return redirect(reverse("facilitator:panel_import", args=[study.slug]))
     except DomainError as exc:
         messages.error(request, str(exc))
         return redirect(reverse("facilitator:panel_import", args=[study.slug]))
     finally:
         request.session.pop(_session_key(study), None)
-    messages.success(request, f"{len(added)} expert(s) joined the panel. Invitations give each of them a link.")
+    joined_n = ngettext(
+        "%(n)d expert joined the panel. Invitations give each of them a link.",
+        "%(n)d experts joined the panel. Invitations give each of them a link.",
+        len(added),
+    )
+    messages.success(request, joined_n % {"n": len(added)})
     return redirect(_panel_url(study))
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def panelist_edit(request: HttpRequest, slug: str, panelist_id: int) -> HttpResponse:
+    """An expert's name, group and language, changed through the same service as the API's PATCH."""
+    study = study_or_404(slug)
+    panelist = Panelist.objects.filter(study=study, pk=panelist_id).first()
+    if panelist is None:
+        raise Http404(gettext("No such expert."))
+    languages = accepted_languages(study)
+    if panelist.language not in languages:
+        languages = [*languages, panelist.language]  # shown as it is until the facilitator picks another
+    initial = {"name": panelist.name, "group": panelist.group, "language": panelist.language}
+    form = PanelistEditForm(posted(request), initial=initial, languages=languages)
+    if request.method == "POST" and form.is_valid():
+        try:
+            panel_roster.panelist_update(panelist=panelist, actor=acting(request), **form.cleaned_data)
+        except panel_roster.PanelistInvalid as exc:
+            for field, problem in exc.errors.items():
+                form.add_error(field if field in form.fields else None, problem)
+        else:
+            messages.success(request, gettext("%(pseudonym)s was saved.") % {"pseudonym": panelist.pseudonym})
+            return redirect(_panel_url(study))
+    context = {"study": study, "panelist": panelist, "form": form}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "surveys/facilitator/panelist_edit.html", context, status=status)
 
 
 PANELIST_ACTIONS = {
     "link": (
-        "Issue a new link for {p}",
-        "A new personal link is shown once, on the next page; the expert's current link stops working at once.",
+        _("Issue a new link for %(p)s"),
+        _("A new personal link is shown once, on the next page; the expert's current link stops working at once."),
     ),
     "revoke": (
-        "Revoke {p}",
-        "Their link stops working at once and they get no more email. What they already submitted stays in "
-        "the record. Revoking cannot be undone.",
+        _("Revoke %(p)s"),
+        _(
+            "Their link stops working at once and they get no more email. What they already submitted stays in "
+            "the record. Revoking cannot be undone."
+        ),
     ),
     "erase": (
-        "Withdraw {p} and delete their answers",
-        "Do this when the expert asks for their answers to be deleted. Every rating, reason and open answer of "
-        "theirs is deleted in every round, and the aggregated rounds are computed again without them. Their link "
-        "stops working and they get no more email. This cannot be undone.",
+        _("Withdraw %(p)s and delete their answers"),
+        _(
+            "Do this when the expert asks for their answers to be deleted. Every rating, reason and open answer of "
+            "theirs is deleted in every round, and the aggregated rounds are computed again without them. Their "
+            "link stops working and they get no more email. This cannot be undone."
+        ),
     ),
     "remove": (
-        "Remove {p} from the panel",
-        "The expert is deleted. This is possible only while they have not answered; otherwise revoke them.",
+        _("Remove %(p)s from the panel"),
+        _("The expert is deleted. This is possible only while they have not answered; otherwise revoke them."),
     ),
 }
 
@@ -130,11 +171,11 @@ PANELIST_ACTIONS = {
 @staff_required
 def panelist_action(request: HttpRequest, slug: str, panelist_id: int, action: str) -> HttpResponse:
     if action not in PANELIST_ACTIONS:
-        raise Http404("No such action.")
+        raise Http404(gettext("No such action."))
     study = study_or_404(slug)
     panelist = Panelist.objects.filter(study=study, pk=panelist_id).first()
     if panelist is None:
-        raise Http404("No such expert.")
+        raise Http404(gettext("No such expert."))
     form = ConfirmForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -143,17 +184,23 @@ def panelist_action(request: HttpRequest, slug: str, panelist_id: int, action: s
                 return _link_page(request, study, panelist, raw)
             if action == "revoke":
                 panel_roster.panelist_revoke(panelist=panelist, actor=acting(request))
-                messages.success(request, f"{panelist.pseudonym} is revoked.")
+                messages.success(request, gettext("%(p)s is revoked.") % {"p": panelist.pseudonym})
             elif action == "erase":
                 done = withdrawal.panelist_withdraw(panelist=panelist, delete_answers=True, actor=acting(request))
-                messages.success(
-                    request,
-                    f"{panelist.pseudonym} is withdrawn; {done.ballots_deleted} ballot(s) deleted, "
-                    f"{len(done.rounds_recomputed)} aggregated round(s) computed again.",
-                )
+                deleted = ngettext(
+                    "%(p)s is withdrawn; %(n)d ballot deleted.",
+                    "%(p)s is withdrawn; %(n)d ballots deleted.",
+                    done.ballots_deleted,
+                ) % {"p": panelist.pseudonym, "n": done.ballots_deleted}
+                recomputed = ngettext(
+                    "%(n)d aggregated round computed again.",
+                    "%(n)d aggregated rounds computed again.",
+                    len(done.rounds_recomputed),
+                ) % {"n": len(done.rounds_recomputed)}
+                messages.success(request, f"{deleted} {recomputed}")
             else:
                 panel_roster.panelist_remove(panelist=panelist, actor=acting(request))
-                messages.success(request, f"{panelist.pseudonym} was removed from the panel.")
+                messages.success(request, gettext("%(p)s was removed from the panel.") % {"p": panelist.pseudonym})
         except DomainError as exc:
             messages.error(request, str(exc))
         return redirect(_panel_url(study))
@@ -161,5 +208,5 @@ def panelist_action(request: HttpRequest, slug: str, panelist_id: int, action: s
         messages.error(request, first_error(form))
     title, explanation = PANELIST_ACTIONS[action]
     who = f"{panelist.pseudonym} ({panelist.email})"
-    context = {"study": study, "title": title.format(p=who), "explanation": [explanation], "form": form}
+    context = {"study": study, "title": title % {"p": who}, "explanation": [explanation], "form": form}
     return render(request, "surveys/facilitator/confirm.html", context, status=400 if request.method == "POST" else 200)

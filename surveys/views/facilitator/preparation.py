@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from surveys.errors import DomainError
@@ -25,7 +26,7 @@ def _back(round_: Round) -> HttpResponse:
 def _item(round_: Round, item_id: int) -> Item:
     item = Item.objects.filter(study_id=round_.study_id, pk=item_id).first()
     if item is None:
-        raise Http404("No such item.")
+        raise Http404(gettext("No such item."))
     return item
 
 
@@ -34,7 +35,8 @@ def _item(round_: Round, item_id: int) -> Item:
 def round_prepare(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     round_ = round_or_404(study_or_404(slug), number)
     if round_.status != Round.Status.DRAFT:
-        messages.info(request, f"Round {number} is {round_.status}; its items can no longer change.")
+        state = {"n": number, "status": str(round_.get_status_display()).lower()}
+        messages.info(request, gettext("Round %(n)d is %(status)s; its items can no longer change.") % state)
         return redirect(reverse("facilitator:study", args=[slug]))
     p = round_preparation(round_)
     forms = [
@@ -70,8 +72,11 @@ def item_reword(request: HttpRequest, slug: str, number: int, item_id: int) -> H
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        shown = f"{item.code} is now {new.code}" if new.pk != item.pk else f"{new.code} was corrected"
-        messages.success(request, f"{shown}: “{new.text}”")
+        codes = {"old": item.code, "new": new.code, "text": new.text}
+        if new.pk != item.pk:
+            messages.success(request, gettext("%(old)s is now %(new)s: “%(text)s”") % codes)
+        else:
+            messages.success(request, gettext("%(new)s was corrected: “%(text)s”") % codes)
     return _back(round_)
 
 
@@ -85,7 +90,8 @@ def item_drop(request: HttpRequest, slug: str, number: int, item_id: int) -> Htt
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{item.code} was dropped from round {number}; you can add it back below.")
+        dropped = gettext("%(code)s was dropped from round %(n)d; you can add it back below.")
+        messages.success(request, dropped % {"code": item.code, "n": number})
     return _back(round_)
 
 
@@ -99,14 +105,14 @@ def item_add(request: HttpRequest, slug: str, number: int, item_id: int) -> Http
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{item.code} was added to round {number}.")
+        messages.success(request, gettext("%(code)s was added to round %(n)d.") % {"code": item.code, "n": number})
     return _back(round_)
 
 
 def _suggestion(round_: Round, suggestion_id: int) -> Suggestion:
     suggestion = Suggestion.objects.filter(study_id=round_.study_id, pk=suggestion_id).first()
     if suggestion is None:
-        raise Http404("No such suggestion.")
+        raise Http404(gettext("No such suggestion."))
     return suggestion
 
 
@@ -134,7 +140,8 @@ def suggestion_accept(request: HttpRequest, slug: str, number: int, suggestion_i
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"The suggestion became {item.code} in round {number}.")
+        became = {"code": item.code, "n": number}
+        messages.success(request, gettext("The suggestion became %(code)s in round %(n)d.") % became)
     return _back(round_)
 
 
@@ -147,5 +154,5 @@ def suggestion_reject(request: HttpRequest, slug: str, number: int, suggestion_i
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "The suggestion was set aside.")
+        messages.success(request, gettext("The suggestion was set aside."))
     return _back(round_)
