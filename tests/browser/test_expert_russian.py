@@ -80,7 +80,7 @@ def test_a_russian_expert_goes_from_the_link_to_submission_in_russian(
 
     expect(page.get_by_role("heading", name="Ваша компетентность", exact=True)).to_be_visible()
     _is_russian(page, "profile")
-    page.get_by_label("Ваша профессиональная биография").fill("Востоковед")
+    page.get_by_label("Ваш профессиональный опыт").fill("Востоковед")
     page.get_by_label("Стаж работы в этой области (лет)").fill("12")
     page.get_by_role("button", name="Сохранить и продолжить").click()
 
