@@ -7,13 +7,14 @@ everything it needs in one query, under the locks of a save:
    as the link check) and every item of the round with its dimensions, the ballot's ratings and the
    expert's open answers, ``FOR NO KEY UPDATE`` of the ballot and ``FOR SHARE`` of the round
    (PostgreSQL: see :mod:`surveys.services.ballots`);
-2. the new ratings, in one statement; 3. the changed ones; 4. the revisions of both.
+2. the new and changed ratings and the revisions of both, in one statement (PostgreSQL: data-modifying
+   CTEs; SQLite: a temporary view's trigger, :mod:`surveys.services.rating_write_sqlite`).
 
-An autosave of one rating writes either a new rating or a changed one, so it takes three queries,
-four on SQLite, whose transaction begins with ``BEGIN IMMEDIATE``. The session costs none: it is
-read from the cache (``SESSION_ENGINE``, cached_db). The rules of what a save changes are those of
-``ballot_save`` (:mod:`surveys.services.ballot_changes`); the page's Save button, open answers and
-the API keep using ``answers_save``.
+So an autosave takes four queries with BEGIN (SQLite's ``BEGIN IMMEDIATE``) and COMMIT, on both
+databases. With persistent connections PostgreSQL plans the read once per connection (``_cursor``).
+The session costs none: it is read from the cache (``SESSION_ENGINE``, cached_db). The rules of
+what a save changes are those of ``ballot_save`` (:mod:`surveys.services.ballot_changes`); the
+page's Save button, open answers and the API keep using ``answers_save``.
 """
 
 from __future__ import annotations
@@ -116,8 +117,42 @@ class _Ballot:
     existing: dict[tuple[int, int], StoredRating]
 
 
+def _cursor() -> Any:
+    """A cursor for the read. On PostgreSQL with persistent connections (``DELPHI_DB_CONN_MAX_AGE``),
+    one that binds parameters on the server and prepares the statement: this ten-table join takes
+    longer to plan than to run, and a prepared statement is planned once per connection, not per save
+    (its first run sends the statement in the same call). Still one query, wrapped (and logged, as
+    the SQL it ran) as Django's own cursors are; Django's cursors bind on the client, which cannot
+    prepare."""
+    if connection.vendor != "postgresql" or not connection.settings_dict["CONN_MAX_AGE"]:
+        return connection.cursor()
+    connection.ensure_connection()
+    prepared, logged = _prepared_cursor_classes()
+    cursor = prepared(connection.connection)
+    return logged(cursor, connection) if connection.queries_logged else connection.make_cursor(cursor)
+
+
+@cache
+def _prepared_cursor_classes() -> tuple[type, type]:
+    from django.db.backends.postgresql.base import ServerBindingCursor  # psycopg only on PostgreSQL
+    from django.db.backends.utils import CursorDebugWrapper
+
+    class Prepared(ServerBindingCursor):  # type: ignore[misc, valid-type]
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            return super().execute(query, params, prepare=True)  # type: ignore[misc]
+
+    class Logged(CursorDebugWrapper):
+        """Logs the statement as it ran, values in (psycopg keeps no text of a prepared run)."""
+
+        def execute(self, sql: Any, params: Any = None) -> Any:
+            with self.debug_sql(self.db.ops.compose_sql(sql, params)):
+                return super(CursorDebugWrapper, self).execute(sql, params)
+
+    return Prepared, Logged
+
+
 def _read(ballot_id: int, panelist_id: int) -> _Ballot | None:
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(_sql(connection.vendor), [Item.Kind.OPEN, Suggestion.Kind.NEW_ITEM, ballot_id, panelist_id])
         rows = cursor.fetchall()
     if not rows:

@@ -26,6 +26,7 @@ from surveys.answer_fields import field_name, rationale_field_name
 from surveys.errors import RatingError
 from surveys.models import Rating, RatingRevision
 from surveys.models.ballots import RATIONALE_MAX_LENGTH
+from surveys.services import rating_write_sqlite
 from surveys.text_input import text_problem
 
 Cell = tuple[int, int]  # (round item id, dimension id)
@@ -184,7 +185,8 @@ def answers_write(
     rating and on each rating whose rationale this save changes (the language it is written in).
 
     PostgreSQL takes it all in one statement (new ratings, changed ones and their revisions, through
-    data-modifying CTEs); elsewhere new ratings, changed ones and revisions take one statement each.
+    data-modifying CTEs), and so does SQLite (through a view's trigger: ``rating_write_sqlite``);
+    elsewhere new ratings, changed ones and revisions take one statement each.
     """
     dimensions = {d.id: d for item in items.values() for d in item.dimensions}
     created: list[Rating] = []
@@ -214,6 +216,8 @@ def answers_write(
     if created or changed:
         if connection.vendor == "postgresql":
             _write_in_one_statement(created, changed, now)
+        elif connection.vendor == "sqlite":
+            rating_write_sqlite.write_in_one_statement(created, changed, now)
         else:
             _insert_ratings(created)
             for r in changed:  # "" keeps the rating's language
