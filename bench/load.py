@@ -107,7 +107,7 @@ def _psql(url: str, *statements: str) -> None:
             conn.execute(sql)
 
 
-def _wait_until_up(url: str, seconds: float = 30) -> None:
+def _wait_until_up(url: str, seconds: float = 120) -> None:  # 4 workers booting on a busy 2-core machine
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
