@@ -57,20 +57,25 @@ def demo_build(*, panel_size: int = DEMO_PANEL_SIZE) -> DemoResult:
     user.set_password(password)  # a fresh one each run, printed: the old one is never shown again
     user.save()
 
+    profile = load_profile(SEED_BEHAVIOUR)
     existing = set(study.panelists.values_list("email", flat=True))
     for number in range(1, panel_size + 1):
         email = synthetic_email(number)
         if email not in existing:
+            group, position = (number - 1) % len(DEMO_GROUPS), (number - 1) // len(DEMO_GROUPS)
             panelist_create(
                 study=study,
                 email=email,
                 name=f"Synthetic expert {number:02d}",
-                group=DEMO_GROUPS[(number - 1) % len(DEMO_GROUPS)],
+                group=DEMO_GROUPS[group],
+                language=profile.language_of(
+                    DEMO_GROUPS[group], position, len(range(group, panel_size, len(DEMO_GROUPS)))
+                ),
                 is_synthetic=True,
             )
 
     if not study.rounds.exists():
-        demo_simulate(study=study, profile=load_profile(SEED_BEHAVIOUR), rounds=SIMULATED_ROUNDS)
+        demo_simulate(study=study, profile=profile, rounds=SIMULATED_ROUNDS)
 
     expert = Panelist.objects.get(study=study, email=synthetic_email(1))
     token = panelist_token_rotate(panelist=expert)  # raw tokens are never stored; issue a fresh link

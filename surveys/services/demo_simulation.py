@@ -14,6 +14,11 @@ Round 1: rating = round(min + (center + shift[group]) · (max − min) + N(0, sp
 Round k > 1: rating = round(previous + pull · (target − previous) + N(0, 0.35)), clipped, where the
 target is the previous round's median. A small share answer "can't answer". Everything is drawn
 from a seeded generator, so the demo is the same on every machine.
+
+Languages: ``languages`` says, per group, how many experts write in another language (``ru``); each
+writes their reasons from that language's list of the side their rating falls on (``rationales``:
+side → language → reasons; a plain list is English). The draw picks a position in the English list,
+so the figures are the same whatever languages the experts write in.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from surveys.services.ballots import RatingInput, ballot_save, ballot_submit
 from surveys.services.rounds import round_close, round_create, round_next, round_open
 
 JITTER = 0.35
+SOURCE_LANGUAGE = "en"  # the language of a plain list of reasons, and of experts the file gives none
 
 
 @dataclass(frozen=True)
@@ -53,11 +59,31 @@ class DemoProfile:
     items: dict[str, dict[str, Behaviour]]
     abstain_share: float
     rationale_share: float
-    rationales: dict[str, list[str]]
+    rationales: dict[str, dict[str, list[str]]]  # side → language → reasons
     dropouts: dict[int, int]
+    languages: dict[str, dict[str, int]] = field(default_factory=dict)  # language → group → how many
 
     def behaviour(self, code: str, dimension: str) -> Behaviour:
         return self.items.get(code, {}).get(dimension) or self.dimensions.get(dimension) or Behaviour()
+
+    def language_of(self, group: str, position: int, group_size: int) -> str:
+        """The language of a group's expert at ``position`` (0-based by number): a group's last ones
+        write in the languages ``languages`` gives it, the rest in English."""
+        for language, counts in self.languages.items():
+            if position >= group_size - counts.get(group, 0):
+                return language
+        return SOURCE_LANGUAGE
+
+    def rationale(self, side: str, language: str, rng: random.Random) -> str:
+        """A reason for ``side`` in ``language`` (English where none is given). One draw from ``rng``,
+        over the English list's positions, whatever the language: the simulation's figures stay put."""
+        by_language = self.rationales.get(side) or {}
+        english = by_language.get(SOURCE_LANGUAGE) or []
+        if not english:
+            return ""
+        position = rng.randrange(len(english))
+        own = by_language.get(language) or english
+        return own[position % len(own)]
 
 
 def _behaviour(raw: dict[str, Any] | None, base: Behaviour | None = None) -> Behaviour:
@@ -72,6 +98,14 @@ def _behaviour(raw: dict[str, Any] | None, base: Behaviour | None = None) -> Beh
     )
 
 
+def _rationales(raw: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+    """side → language → reasons; a side given as a plain list holds English reasons."""
+    return {
+        str(side): {str(k): [str(t) for t in v] for k, v in (per if isinstance(per, dict) else {"en": per}).items()}
+        for side, per in raw.items()
+    }
+
+
 def load_profile(path: Path) -> DemoProfile:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     dimensions = {k: _behaviour(v) for k, v in (data.get("dimensions") or {}).items()}
@@ -84,8 +118,12 @@ def load_profile(path: Path) -> DemoProfile:
         items=items,
         abstain_share=float(data.get("abstain_share", 0.03)),
         rationale_share=float(data.get("rationale_share", 0.3)),
-        rationales=data.get("rationales") or {},
+        rationales=_rationales(data.get("rationales") or {}),
         dropouts={int(k): int(v) for k, v in (data.get("dropouts") or {}).items()},
+        languages={
+            str(lang): {str(g): int(n) for g, n in (per or {}).items()}
+            for lang, per in (data.get("languages") or {}).items()
+        },
     )
 
 
@@ -145,8 +183,7 @@ class _Panel:
                 abstains = self.rng.random() < self.profile.abstain_share
                 rationale = ""
                 if position == 0 and not abstains and self.rng.random() < self.profile.rationale_share:
-                    options = self.profile.rationales.get(_stance(value, dim)) or []
-                    rationale = self.rng.choice(options) if options else ""
+                    rationale = self.profile.rationale(_stance(value, dim), panelist.language, self.rng)
                 entries.append(RatingInput(round_item.pk, dim.key, None if abstains else value, rationale))
         return entries
 
@@ -173,6 +210,10 @@ def demo_simulate(*, study: Study, profile: DemoProfile, rounds: int = 3, seed: 
         answering = panel[: len(panel) - profile.dropouts.get(number, 0)]
         for panelist in answering:
             ballot_save(panelist=panelist, round=round_, entries=sim.answer(panelist, round_, targets))
+            # Each reason is in its writer's language (as an expert's save records it).
+            Rating.objects.filter(ballot__panelist=panelist, ballot__round=round_, language="").exclude(
+                rationale=""
+            ).update(language=panelist.language or SOURCE_LANGUAGE)
             ballot_submit(panelist=panelist, round=round_, notify=False)
         round_close(round=round_, actor_label="demo", aggregate=False)
         queue.run_here(queue.AGGREGATE_ROUND, round_.pk)
