@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from .charts import TrajectoryCharts, trajectory_size
 from .data import ReportData
 from .overview_charts import convergence_png, convergence_size, quadrant_data, quadrant_png, quadrant_size
@@ -58,24 +60,29 @@ def chart_specs(data: ReportData) -> dict[str, ChartSpec]:
     codes = {lin.root_code: lin.code for lin in data.lineages}
     for name, root, key in _trajectories(data):
         dimension = data.dimension(key)
-        alt = f"{codes[root]}, {dimension.label}: median and IQR"
-        alt += ", % agree against the rule" if dimension.decides else ""
+        if dimension.decides:
+            alt = gettext(
+                "%(code)s, %(label)s: median and IQR, %% agree against the rule and the distribution of ratings, "
+                "per round"
+            )
+        else:
+            alt = gettext("%(code)s, %(label)s: median and IQR and the distribution of ratings, per round")
         specs[name] = ChartSpec(
             name,
-            alt + " and the distribution of ratings, per round",
+            alt % {"code": codes[root], "label": dimension.label},
             tuple((lay, trajectory_size(lay, dimension.decides)) for lay in LAYOUTS),
         )
     if len(data.convergence):
         specs[CONVERGENCE] = ChartSpec(
             CONVERGENCE,
-            "Mean IQR, share of items decided and Kendall's W per round",
+            gettext("Mean IQR, share of items decided and Kendall’s W per round"),
             tuple((lay, convergence_size(lay)) for lay in LAYOUTS),
         )
     quadrant = quadrant_data(data)
     if quadrant is not None:
         specs[QUADRANT] = ChartSpec(
             QUADRANT,
-            "Each recommendation's median desirability and feasibility, one panel per round",
+            gettext("Each recommendation’s median desirability and feasibility, one panel per round"),
             tuple((lay, quadrant_size(lay, len(quadrant.rounds))) for lay in LAYOUTS),
         )
     return specs

@@ -31,10 +31,12 @@ matplotlib.use("Agg")  # before anything could import pyplot; this module itself
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext, pgettext
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .data import DimensionInfo
+from .numbers import fmt_pct
 
 BASE_DPI = 100  # CSS px per inch: a figure of 9.6 in is 960 CSS px wide
 FONT = {"title": 10.5, "tick": 9}  # points; at BASE_DPI 10.5 pt is 14.6 CSS px
@@ -89,6 +91,11 @@ def _encode(canvas: FigureCanvasAgg, image_format: str = "png") -> bytes:
     return out.getvalue()
 
 
+def round_tick(number: int) -> str:
+    """A round's short name under a chart's axis: "R2" (Russian "Т2")."""
+    return pgettext("round, abbreviated on a chart axis", "R%(number)s") % {"number": number}
+
+
 def style_axes(ax: Any, title: str) -> None:
     ax.set_title(title, fontsize=FONT["title"], loc="left")
     ax.tick_params(labelsize=FONT["tick"], length=2)
@@ -139,9 +146,9 @@ class TrajectoryCharts:
         figure, axes = self._figure(layout, dimension.decides)
         canvas = FigureCanvasAgg(figure)
         median_ax, heat_ax = axes[0], axes[-1]
-        labels = [f"R{n}" for n in self.rounds]
+        labels = [round_tick(n) for n in self.rounds]
         low, high = dimension.scale_min, dimension.scale_max
-        titles = ["Median and IQR", "% agree", "Distribution (darker: more)"]
+        titles = [gettext("Median and IQR"), gettext("% agree"), gettext("Distribution (darker: more)")]
         for ax, title in zip(axes, titles if dimension.decides else titles[::2], strict=True):
             style_axes(ax, title)
             ax.set_xticks(self.x, labels)
@@ -178,7 +185,7 @@ class TrajectoryCharts:
                 agree_ax.text(
                     0.55,
                     min(self.threshold + 0.03, 0.97),
-                    f"rule {self.threshold:.0%}",
+                    gettext("rule %(share)s") % {"share": fmt_pct(self.threshold)},
                     fontsize=FONT["tick"],
                     color="#333333",
                     va="bottom",

@@ -1,15 +1,13 @@
 """One report data model, :class:`ReportData`, from which every format is rendered.
 
-HTML, PDF, XLSX, CSV and JSON all read the same :class:`ReportData`, so their numbers agree by
-construction. :func:`build_report_data` is pure: it turns a :class:`~.source.ReportSource` (plain
-rows, read by :func:`surveys.selectors.reports.report_source`) into frames and small frozen
-dataclasses, without touching the database.
+HTML, PDF, XLSX, CSV and JSON all read the same :class:`ReportData`, so their numbers agree by construction.
+:func:`build_report_data` is pure: it turns a :class:`~.source.ReportSource` (plain rows, read by
+:func:`surveys.selectors.reports.report_source`) into frames and small frozen dataclasses, without the database.
 
 What it holds follows the issue "Consensus reports" and the CREDES reporting items (Jünger S,
 Payne SA, Brine J, Radbruch L, Brearley SG. Guidance on Conducting and REporting DElphi Studies
-(CREDES) in palliative care. Palliat Med 2017;31(8):684–706): the headline question's trajectory,
-every item's verdict per round, trajectories, convergence, stability, subgroup divergence,
-attrition, and a methods appendix.
+(CREDES) in palliative care. Palliat Med 2017;31(8):684–706): the headline question's trajectory, every
+item's verdict per round, trajectories, convergence, stability, subgroup divergence, attrition, methods.
 """
 
 from __future__ import annotations
@@ -45,6 +43,8 @@ class StudyInfo:
     source_citation: str
     status: str
     min_group_size: int
+    language: str = "en"  # the report's; content fallbacks ("item:C1") are in the study's default language
+    fallbacks: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -112,9 +112,8 @@ class ReportData:
     panel_size: int
     n_synthetic: int
     ratings: pd.DataFrame | None = None
-    # Reasons, movement and attrition (surveys.reports.details): the shown rationales by side, their
-    # counts per cell, open answers and suggestions with their outcome, movement toward the previous
-    # median, how n fell per round and group, and the sentence for beside the convergence chart.
+    # Reasons, movement and attrition (surveys.reports.details): rationales by side, counts per cell,
+    # suggestions and their outcome, movement, how n fell per round and group, the convergence caveat.
     reasons: pd.DataFrame = field(default_factory=pd.DataFrame)
     reason_counts: pd.DataFrame = field(default_factory=pd.DataFrame)
     suggestions: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -266,6 +265,8 @@ def build_report_data(source: ReportSource) -> ReportData:
             source_citation=study["source_citation"] or "",
             status=study["status"],
             min_group_size=min_group_size,
+            language=study.get("report_language", "en"),
+            fallbacks=frozenset(study.get("fallbacks", ())),
         ),
         generated_at=source.generated_at,
         dimensions=dimensions,

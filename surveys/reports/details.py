@@ -61,6 +61,7 @@ def build_details(
         lineage_order=lineage_order,
         dimension_order=dimension_order,
         min_group_size=min_group_size,
+        languages=source.rationale_languages,
     )
     first_asked: dict[int, int] = {}
     for round_id, item_id, _order in source.round_items:
@@ -73,7 +74,7 @@ def build_details(
         first_asked=first_asked,
         respondents={p.round_number: p.n_submitted for p in turnout},
         min_group_size=min_group_size,
-        note=suppressed_note(min_group_size).replace("ratings", "answers"),
+        note=suppressed_note(min_group_size, answers=True),
     )
     movement = _movement(source, reported, lineages, item_codes, root_codes, dimension_keys)
     label_of = {p["id"]: labels.get(p["group"], POOLED) for p in source.panelists if p["id"] in on_panel}

@@ -9,10 +9,12 @@ written by hand: the groups it names and every number come from the rows it is g
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from surveys.stats import Scale, dissent_statistics, trend
 
@@ -21,37 +23,47 @@ from .numbers import fmt_num, fmt_pct
 if TYPE_CHECKING:
     from .data import DimensionInfo
 
-TREND_WORDS = {
-    "converging": "Converging",
-    "stable_consensus": "Stable consensus",
-    "stable_dissensus": "Stable dissensus",
-    "polarised": "Polarised",
-    "unstable": "Unstable",
-    "insufficient_data": "Too few rounds to tell a trend",
+TREND_WORDS = {  # translated where used (str() in the report's language)
+    "converging": gettext_lazy("Converging"),
+    "stable_consensus": gettext_lazy("Stable consensus"),
+    "stable_dissensus": gettext_lazy("Stable dissensus"),
+    "polarised": gettext_lazy("Polarised"),
+    "unstable": gettext_lazy("Unstable"),
+    "insufficient_data": gettext_lazy("Too few rounds to tell a trend"),
 }
 NAMED_TIES = 2  # tied groups named in a contrast; more are counted ("+2 more")
-VERDICT_WORDS = {"in": "consensus in", "out": "consensus out"}
 
-#: The wording rules, in the order :func:`finding` applies them (printed in the methods appendix).
+#: The wording rules, in the order :func:`finding` applies them (printed in the methods appendix, translated
+#: there: :class:`.methods.Methods` passes each through gettext; here they stay the English text).
 FINDING_RULES = (
-    "A finding opens with the trend of the whole panel's ratings across the aggregated rounds: polarised "
-    "(in the last round one group's median lies in the agree band and another's in the disagree band, or "
-    "the ratings form two camps: Sarle's bimodality coefficient above 5/9 with van der Eijk's agreement A "
-    "below 0); else stable consensus (a verdict of in or out, stable against the round before: Scheibe's "
-    "% change below 15% and no Wilcoxon shift); else converging (the IQR narrowed or agreement A rose by "
-    "0.1 or more since the first round, and neither worsened); else stable dissensus (stable, no consensus); "
-    "else unstable. Fewer than two rated rounds, or fewer than 5 valid ratings in the last, give \u201ctoo few "
-    "rounds to tell a trend\u201d.",
-    "Groups are contrasted (\u201cbetween groups: A 7.5 vs B 2\u201d: the highest and the lowest group median "
-    "of the last round, up to two tied groups named, more counted) when those two medians lie in different "
-    "bands of the scale (agree, between the bands, disagree) and at least a quarter of the scale's range "
-    "apart (2 points on 1\u20139); only groups shown under the anonymity rule count.",
-    "Converging and unstable findings give how the panel's median and IQR moved from the first to the last "
-    "rated round (and agreement A when the IQR did not change); stable ones give the last round's median, "
-    "IQR and share agreeing.",
-    "On a dimension that decides consensus a finding ends with the last verdict (\u201cconsensus in since round "
-    "2\u201d) or \u201cno consensus after k rounds\u201d.",
-    "Numbers are the stored statistics, printed as in the tables (up to two decimals, whole percentages).",
+    gettext_noop(
+        "A finding opens with the trend of the whole panel's ratings across the aggregated rounds: polarised "
+        "(in the last round one group's median lies in the agree band and another's in the disagree band, or "
+        "the ratings form two camps: Sarle's bimodality coefficient above 5/9 with van der Eijk's agreement A "
+        "below 0); else stable consensus (a verdict of in or out, stable against the round before: Scheibe's "
+        "% change below 15% and no Wilcoxon shift); else converging (the IQR narrowed or agreement A rose by "
+        "0.1 or more since the first round, and neither worsened); else stable dissensus (stable, no consensus); "
+        "else unstable. Fewer than two rated rounds, or fewer than 5 valid ratings in the last, give “too few "
+        "rounds to tell a trend”."
+    ),
+    gettext_noop(
+        "Groups are contrasted (“between groups: A 7.5 vs B 2”: the highest and the lowest group median "
+        "of the last round, up to two tied groups named, more counted) when those two medians lie in different "
+        "bands of the scale (agree, between the bands, disagree) and at least a quarter of the scale's range "
+        "apart (2 points on 1–9); only groups shown under the anonymity rule count."
+    ),
+    gettext_noop(
+        "Converging and unstable findings give how the panel's median and IQR moved from the first to the last "
+        "rated round (and agreement A when the IQR did not change); stable ones give the last round's median, "
+        "IQR and share agreeing."
+    ),
+    gettext_noop(
+        "On a dimension that decides consensus a finding ends with the last verdict (“consensus in since round "
+        "2”) or “no consensus after k rounds”."
+    ),
+    gettext_noop(
+        "Numbers are the stored statistics, printed as in the tables (up to two decimals, whole percentages)."
+    ),
 )
 
 
@@ -87,26 +99,38 @@ def finding(rows: pd.DataFrame, dimension: DimensionInfo) -> Finding:
     label = label or "insufficient_data"
     panel = history[(history["group"] == "") & (history["n"] > 0)].sort_values("round")
     if not len(panel):
-        return Finding("insufficient_data", "Not yet rated in an aggregated round.")
+        return Finding("insufficient_data", _("Not yet rated in an aggregated round."))
     contrast, between = _contrast(history, int(panel["round"].iloc[-1]), dimension)
-    head = TREND_WORDS[label]
+    head = str(TREND_WORDS[label])
     if between:
-        head += f" between groups: {between}"
+        head = _("%(trend)s between groups: %(contrast)s") % {"trend": head, "contrast": between}
     elif label == "polarised":
-        head += ": the panel splits into two camps"
+        head = _("%(trend)s: the panel splits into two camps") % {"trend": head}
     first, last = panel.iloc[0], panel.iloc[-1]
     if label in ("converging", "unstable"):
-        moved = f"median {fmt_num(first['median'])} → {fmt_num(last['median'])}, IQR {fmt_num(first['iqr'])} → "
-        moved += f"{fmt_num(last['iqr'])}"
+        values: dict[str, Any] = {"m0": fmt_num(first["median"]), "m1": fmt_num(last["median"])}
+        values["q0"] = fmt_num(first["iqr"])
+        values.update(q1=fmt_num(last["iqr"]), a0=fmt_num(first["agreement_a"]), a1=fmt_num(last["agreement_a"]))
+        values.update(r0=int(first["round"]), r1=int(last["round"]))
         if first["iqr"] == last["iqr"]:
-            moved += f", agreement A {fmt_num(first['agreement_a'])} → {fmt_num(last['agreement_a'])}"
-        details = [f"{moved} from round {int(first['round'])} to {int(last['round'])}"]
+            moved = _(
+                "median %(m0)s → %(m1)s, IQR %(q0)s → %(q1)s, agreement A %(a0)s → %(a1)s from round %(r0)d to %(r1)d"
+            )
+        else:
+            moved = _("median %(m0)s → %(m1)s, IQR %(q0)s → %(q1)s from round %(r0)d to %(r1)d")
+        details = [moved % values]
     else:
-        agree = f", {fmt_pct(last['pct_agree'])} agree" if dimension.decides else ""
-        details = [f"median {fmt_num(last['median'])}, IQR {fmt_num(last['iqr'])}{agree} in round {int(last['round'])}"]
+        values = {"median": fmt_num(last["median"]), "iqr": fmt_num(last["iqr"]), "round": int(last["round"])}
+        values["agree"] = fmt_pct(last["pct_agree"])
+        if dimension.decides:
+            said = _("median %(median)s, IQR %(iqr)s, %(agree)s agree in round %(round)d")
+        else:
+            said = _("median %(median)s, IQR %(iqr)s in round %(round)d")
+        details = [said % values]
     if dimension.decides:
         details.append(_verdict(panel))
-    return Finding(label, head + ("; " if ":" in head else ": ") + "; ".join(details) + ".", contrast)
+    joiner = "; " if ":" in head else ": "
+    return Finding(label, _("%(sentence)s.") % {"sentence": head + joiner + "; ".join(details)}, contrast)
 
 
 def _stored_trend(history: pd.DataFrame) -> str:
@@ -125,14 +149,15 @@ def _stored_trend(history: pd.DataFrame) -> str:
 
 def _verdict(panel: pd.DataFrame) -> str:
     last = str(panel["verdict"].iloc[-1] or "")
-    if last in VERDICT_WORDS:
+    if last in ("in", "out"):
         verdicts = list(panel["verdict"].fillna(""))
         since = len(verdicts) - 1
         while since > 0 and verdicts[since - 1] == last:
             since -= 1
-        return f"{VERDICT_WORDS[last]} since round {int(panel['round'].iloc[since])}"
+        said = _("consensus in since round %(round)d") if last == "in" else _("consensus out since round %(round)d")
+        return said % {"round": int(panel["round"].iloc[since])}
     rounds = len(panel)
-    return f"no consensus after {rounds} round{'s' if rounds != 1 else ''}"
+    return ngettext("no consensus after %(n)d round", "no consensus after %(n)d rounds", rounds) % {"n": rounds}
 
 
 def _contrast(history: pd.DataFrame, last_round: int, dimension: DimensionInfo) -> tuple[tuple[str, ...], str]:
@@ -145,14 +170,20 @@ def _contrast(history: pd.DataFrame, last_round: int, dimension: DimensionInfo) 
         return (), ""
     top = sorted(groups.loc[groups["median"] == high, "group"])
     bottom = sorted(groups.loc[groups["median"] == low, "group"])
-    text = f"{_names(top)} {fmt_num(high)} vs {_names(bottom)} {fmt_num(low)}"
+    text = _("%(high_groups)s %(high)s vs %(low_groups)s %(low)s") % {
+        "high_groups": _names(top),
+        "high": fmt_num(high),
+        "low_groups": _names(bottom),
+        "low": fmt_num(low),
+    }
     return (*top[:NAMED_TIES], *bottom[:NAMED_TIES]), text
 
 
 def _names(groups: list[str]) -> str:
     """``A``, ``A / B``, or ``A / B / +2 more``: slashes, since group names may hold "and" and commas."""
     extra = len(groups) - NAMED_TIES
-    return " / ".join(groups[:NAMED_TIES] + ([f"+{extra} more"] if extra > 0 else []))
+    more = [_("+%(n)d more") % {"n": extra}] if extra > 0 else []
+    return " / ".join(groups[:NAMED_TIES] + more)
 
 
 def _scale(dimension: DimensionInfo) -> Scale:

@@ -8,13 +8,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from .data import ReportData
 
 
 @dataclass(frozen=True)
 class Format:
     name: str
-    label: str
+    label: str | Promise  # translated when shown
     extension: str
     content_type: str
     needs_ratings: bool
@@ -23,12 +26,12 @@ class Format:
 FORMATS = {
     "pdf": Format("pdf", "PDF", "pdf", "application/pdf", False),
     "xlsx": Format(
-        "xlsx", "Excel (XLSX)", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", True
+        "xlsx", _("Excel (XLSX)"), "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", True
     ),
-    "csv": Format("csv", "CSV (tidy, long)", "csv", "text/csv; charset=utf-8", False),
-    "ratings": Format("ratings", "Raw ratings (CSV, pseudonymised)", "csv", "text/csv; charset=utf-8", True),
+    "csv": Format("csv", _("CSV (tidy, long)"), "csv", "text/csv; charset=utf-8", False),
+    "ratings": Format("ratings", _("Raw ratings (CSV, pseudonymised)"), "csv", "text/csv; charset=utf-8", True),
     "json": Format("json", "JSON", "json", "application/json", False),
-    "html": Format("html", "HTML (one file)", "html", "text/html; charset=utf-8", False),
+    "html": Format("html", _("HTML (one file)"), "html", "text/html; charset=utf-8", False),
 }
 
 

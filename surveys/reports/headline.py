@@ -14,13 +14,15 @@ from typing import Any
 
 import pandas as pd
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from .data import DimensionInfo, ReportData
 from .finding import finding
 from .headline_chart import LAYOUTS, Frame, Series, group_style, headline_svg, marker
 from .numbers import fmt_num, fmt_pct
 
-PANEL_LABEL = "Whole panel"
+PANEL_LABEL = gettext_lazy("Whole panel")
 
 
 def headline_dimension(data: ReportData) -> DimensionInfo | None:
@@ -38,7 +40,8 @@ def headline_context(data: ReportData) -> dict[str, Any] | None:
         return None
     dimension = headline_dimension(data)
     others = [data.dimension(k).label for k in lineage.dimensions if dimension is None or k != dimension.key]
-    base = {"lineage": lineage, "dimension": dimension, "other_dimensions": others}
+    fallback = any(f"item:{code}" in data.study.fallbacks for code in (lineage.code, lineage.root_code))
+    base = {"lineage": lineage, "dimension": dimension, "other_dimensions": others, "fallback": fallback}
     if dimension is None:
         return base
     rows = data.lineage_statistics(lineage.root_code, groups=True)
@@ -59,7 +62,10 @@ def headline_context(data: ReportData) -> dict[str, Any] | None:
         for n in rounds
     ]
     result = finding(rows, dimension)
-    title = f"{lineage.code}, {dimension.label}: the median per round, whole panel and each group"
+    title = _("%(code)s, %(label)s: the median per round, whole panel and each group") % {
+        "code": lineage.code,
+        "label": dimension.label,
+    }
     charts = [
         mark_safe(  # noqa: S308 -- built by headline_svg, which escapes every text it writes
             headline_svg(
@@ -87,7 +93,10 @@ def _withheld(hidden: pd.DataFrame, note: str) -> list[str]:
     for group, chosen in hidden.groupby("group", sort=True):
         numbers = sorted(int(n) for n in set(chosen["round"]))
         rounds = ", ".join(str(n) for n in numbers)
-        out.append(f"{group} {note} in round{'s' if len(numbers) > 1 else ''} {rounds}")
+        said = ngettext(
+            "%(group)s %(note)s in round %(rounds)s", "%(group)s %(note)s in rounds %(rounds)s", len(numbers)
+        )
+        out.append(said % {"group": group, "note": note, "rounds": rounds})
     return out
 
 
@@ -95,7 +104,7 @@ def _series(rows: pd.DataFrame, key: str, style: tuple[str, str, str], rounds: t
     chosen = rows[rows["group"] == key].set_index("round")["median"]
     medians = tuple(float(chosen[n]) if n in chosen.index and pd.notna(chosen[n]) else None for n in rounds)
     colour, shape, dash = style
-    return Series(key, key or PANEL_LABEL, medians, colour, shape, dash)
+    return Series(key, key or str(PANEL_LABEL), medians, colour, shape, dash)
 
 
 def _group_table(
@@ -121,7 +130,7 @@ def _group_table(
             cells.append({"round": number, "suppressed": note})
         else:
             cells.append({"round": number, "absent": True})
-    colour, shape, _ = style
+    colour, shape, _dash = style
     icon = marker(shape, 7, 7, 10, colour)
     swatch = f'<svg class="swatch" viewBox="0 0 14 14" width="14" height="14" aria-hidden="true">{icon}</svg>'
-    return {"label": key or PANEL_LABEL, "is_panel": not key, "swatch": mark_safe(swatch), "cells": cells}  # noqa: S308
+    return {"label": key or str(PANEL_LABEL), "is_panel": not key, "swatch": mark_safe(swatch), "cells": cells}  # noqa: S308

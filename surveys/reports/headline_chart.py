@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils.html import escape
+from django.utils.translation import gettext, pgettext
 
 from .numbers import fmt_num
 
@@ -184,12 +185,13 @@ def _axes(frame: Frame, agree: tuple[int, int], disagree: tuple[int, int]) -> li
     low, high = frame.scale
     small = frame.layout.font - 2
     out = []
+    words = {"agree": escape(pgettext("band", "agree")), "disagree": escape(pgettext("band", "disagree"))}
     for (a, b), fill, word in ((agree, "#e3f3e9", "agree"), (disagree, "#fbe5e5", "disagree")):
         y0, y1 = frame.y(b + 0.5), frame.y(a - 0.5)
         out.append(f'<rect x="{frame.left}" y="{y0:.1f}" width="{frame.right - frame.left:.1f}" height="{y1 - y0:.1f}" '
                    f'fill="{fill}"/>')  # fmt: skip
         y = y0 + small + 2 if word == "agree" else y1 - 4  # the band's outer edge, where lines rarely run
-        out.append(f'<text x="{frame.left + 4}" y="{y:.1f}" font-size="{small}" fill="#3d4452">{word}</text>')
+        out.append(f'<text x="{frame.left + 4}" y="{y:.1f}" font-size="{small}" fill="#3d4452">{words[word]}</text>')
     step = 1 if high - low <= 6 else 2
     for value in range(low, high + 1):
         y = frame.y(value)
@@ -198,10 +200,14 @@ def _axes(frame: Frame, agree: tuple[int, int], disagree: tuple[int, int]) -> li
         if (value - low) % step == 0:
             out.append(f'<text x="{frame.left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#3d4452">{value}</text>')
     for index, number in enumerate(frame.rounds):
+        label = escape(gettext("Round %(number)s") % {"number": number})
         out.append(f'<text x="{frame.x(index):.1f}" y="{frame.bottom + 18:.1f}" text-anchor="middle" '
-                   f'fill="#3d4452">Round {number}</text>')  # fmt: skip
+                   f'fill="#3d4452">{label}</text>')  # fmt: skip
+    axis = escape(
+        gettext("Median rating on %(low)s–%(high)s; shaded band: the panel’s IQR") % {"low": low, "high": high}
+    )
     out.append(f'<text x="{frame.left}" y="{frame.bottom + 36:.1f}" font-size="{small}" fill="#5a6375">'
-               f"Median rating on {low}\u2013{high}; shaded band: the panel's IQR</text>")  # fmt: skip
+               f"{axis}</text>")  # fmt: skip
     return out
 
 
@@ -266,7 +272,11 @@ def _labels(frame: Frame, ends: Sequence[tuple[Series, tuple[float, float], int]
     texts = []
     for line, _, last in ends:
         value = fmt_num(line.medians[last])
-        suffix = "" if last == len(frame.rounds) - 1 else f" (round {frame.rounds[last]})"
+        suffix = (
+            ""
+            if last == len(frame.rounds) - 1
+            else " " + gettext("(round %(number)s)") % {"number": frame.rounds[last]}
+        )
         texts.append(_wrap(f"{line.label} {value}{suffix}", chars))
     heights = [len(t) * line_height + 3 for t in texts]
     tops = spread_labels([p[1] for _, p, _ in ends], heights, frame.top - 6, frame.bottom + 10)

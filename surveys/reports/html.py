@@ -26,7 +26,7 @@ from .chart_set import CONVERGENCE, QUADRANT, ChartSpec, chart_specs, trajectory
 from .data import ReportData
 from .finding import finding
 from .headline import headline_context
-from .intro import intro_context
+from .intro import intro_context, kind_label
 from .methods import CHANGE_LABELS, change_counts
 from .numbers import fmt_num, fmt_p, fmt_pct, fmt_time
 from .sections import latest_divergence, verdict_label
@@ -190,6 +190,23 @@ def _divergence(data: ReportData) -> list[dict[str, Any]]:
     ]
 
 
+def _content(data: ReportData) -> dict[str, Any]:
+    """Which study texts stand in for a missing translation (module surveys.selectors.report_rows)."""
+    from django.conf import settings
+
+    from .language import supported
+
+    names = dict(settings.LANGUAGES)
+    default = next((f.split(":", 1)[1] for f in data.study.fallbacks if f.startswith("default:")), "")
+    default = default or supported(None)
+    return {
+        "default": default,
+        "default_name": names.get(default, default),
+        "any_fallback": any(not f.startswith("default:") for f in data.study.fallbacks),
+        "title_fallback": "study:title" in data.study.fallbacks,
+    }
+
+
 def report_context(data: ReportData, *, chart_src: ChartSource | None = None) -> dict[str, Any]:
     """Everything ``surveys/reports/_report.html`` shows, formatted; charts linked by ``chart_src``."""
     specs = chart_specs(data) if chart_src is not None else {}
@@ -203,8 +220,14 @@ def report_context(data: ReportData, *, chart_src: ChartSource | None = None) ->
         "unreported_rounds": [r for r in data.rounds if not r.is_reported],
         "generated_at": fmt_time(data.generated_at),
         "headline": headline_context(data),
+        "content": _content(data),
         "items": [
-            {"lineage": lineage, "dims": _dimension_rows(data, lineage, specs, chart_src)}
+            {
+                "lineage": lineage,
+                "kind": kind_label(lineage.kind),
+                "fallback": f"item:{lineage.code}" in data.study.fallbacks,
+                "dims": _dimension_rows(data, lineage, specs, chart_src),
+            }
             for lineage in data.lineages
             if lineage.dimensions
         ],
@@ -223,7 +246,7 @@ def report_context(data: ReportData, *, chart_src: ChartSource | None = None) ->
         "composition": data.composition.to_dict("records"),
         "change_counts": change_counts(changes).to_dict("records"),
         "change_details": [
-            {**r, "label": CHANGE_LABELS[r["change"]]}
+            {**r, "label": str(CHANGE_LABELS[r["change"]])}
             for r in changes[~changes["change"].isin(["asked", "carried"])].to_dict("records")
         ],
         "methods": data.methods,

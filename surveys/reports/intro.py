@@ -2,33 +2,54 @@
 
 Written for the people who read the report (policy researchers, those who commissioned the study),
 not for the panel: the study's own description speaks to experts ("rate how far you agree…"), so
-the report says in its own words what was asked, from the study's items and dimensions.
+the report says in its own words what was asked, from the study's items and dimensions. Every
+sentence is translated (the report's language is active while it is built), numbers meet their
+nouns through ``ngettext`` (1 утверждение, 2 утверждения, 5 утверждений).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
+
 from .data import ReportData
 from .numbers import fmt_pct
 
-KIND_NAMES = {
-    "question": ("question", "questions"),
-    "claim": ("claim", "claims"),
-    "risk": ("risk", "risks"),
-    "recommendation": ("recommendation", "recommendations"),
-    "forecast": ("forecast", "forecasts"),
-    "open": ("open question", "open questions"),
-}
-
 
 def _count(n: int, kind: str) -> str:
-    one, many = KIND_NAMES.get(kind, (kind, kind + "s"))
-    return f"{n} {one if n == 1 else many}"
+    counted = {
+        "question": lambda: ngettext("%(n)d question", "%(n)d questions", n),
+        "claim": lambda: ngettext("%(n)d claim", "%(n)d claims", n),
+        "risk": lambda: ngettext("%(n)d risk", "%(n)d risks", n),
+        "recommendation": lambda: ngettext("%(n)d recommendation", "%(n)d recommendations", n),
+        "forecast": lambda: ngettext("%(n)d forecast", "%(n)d forecasts", n),
+        "open": lambda: ngettext("%(n)d open question", "%(n)d open questions", n),
+    }
+    if kind in counted:
+        return counted[kind]() % {"n": n}
+    return f"{n} {kind}"
 
 
-def _join(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+def kind_label(kind: str) -> str:
+    """An item kind's name, as the trajectories' captions print it."""
+    names = {
+        "question": pgettext("item kind", "question"),
+        "claim": pgettext("item kind", "claim"),
+        "risk": pgettext("item kind", "risk"),
+        "recommendation": pgettext("item kind", "recommendation"),
+        "forecast": pgettext("item kind", "forecast"),
+        "open": pgettext("item kind", "open question"),
+    }
+    return names.get(kind, kind)
+
+
+def join_words(parts: list[str]) -> str:
+    """ "a", "a and b", "a, b and c" in the active language."""
+    if len(parts) == 1:
+        return parts[0]
+    return _("%(first)s and %(last)s") % {"first": ", ".join(parts[:-1]), "last": parts[-1]}
 
 
 def _asked(data: ReportData) -> dict[str, Any]:
@@ -37,48 +58,95 @@ def _asked(data: ReportData) -> dict[str, Any]:
         kinds[lineage.kind] = kinds.get(lineage.kind, 0) + 1
     used = {key for lineage in data.lineages for key in lineage.dimensions}
     scales = [
-        f"{d.label.lower()} on a scale of {d.scale_min} to {d.scale_max}"
-        + ("" if d.decides else " (which decides no consensus)")
+        (
+            _("%(label)s on a scale of %(low)s to %(high)s")
+            if d.decides
+            else _("%(label)s on a scale of %(low)s to %(high)s (which decides no consensus)")
+        )
+        % {"label": d.label.lower(), "low": d.scale_min, "high": d.scale_max}
         for d in data.dimensions
         if d.key in used
     ]
-    items = _join([_count(n, kind) for kind, n in kinds.items()]) if kinds else "no items yet"
-    return {"items": items, "scales": _join(scales) if scales else ""}
+    items = join_words([_count(n, kind) for kind, n in kinds.items()]) if kinds else _("no items yet")
+    rounds = len(data.reported_rounds)
+    values = {"items": items, "n": rounds, "scales": join_words(scales) if scales else ""}
+    if rounds and scales:
+        sentence = ngettext(
+            "This Delphi study put %(items)s to a panel of experts, over %(n)d round, and asked them to rate "
+            "%(scales)s.",
+            "This Delphi study put %(items)s to a panel of experts, over %(n)d rounds, and asked them to rate "
+            "%(scales)s.",
+            rounds,
+        )
+    elif rounds:
+        sentence = ngettext(
+            "This Delphi study put %(items)s to a panel of experts, over %(n)d round.",
+            "This Delphi study put %(items)s to a panel of experts, over %(n)d rounds.",
+            rounds,
+        )
+    elif scales:
+        sentence = _("This Delphi study put %(items)s to a panel of experts, and asked them to rate %(scales)s.")
+    else:
+        sentence = _("This Delphi study put %(items)s to a panel of experts.")
+    return {**values, "sentence": sentence % values}
 
 
 def _answered(data: ReportData) -> dict[str, Any]:
     groups = [f"{row['group']} {row['members']}" for row in data.composition.to_dict("records")]
     rounds = [
-        f"round {row['round']}: {row['answered']} ({fmt_pct(row['response_rate'])})"
+        _("round %(number)s: %(answered)s (%(rate)s)")
+        % {"number": row["round"], "answered": row["answered"], "rate": fmt_pct(row["response_rate"])}
         for row in data.attrition.to_dict("records")
     ]
     synthetic = ""
     if data.n_synthetic:
-        everyone = data.n_synthetic == data.panel_size
-        who = f"All {data.panel_size}" if everyone else f"{data.n_synthetic} of {data.panel_size}"
-        synthetic = (
-            f"{who} panelists are synthetic: generated by the software to demonstrate it, not real experts. "
-            "The figures show how the platform works, not what any expert thinks."
-        )
-    return {"groups": _join(groups) if groups else "", "rounds": "; ".join(rounds), "synthetic": synthetic}
+        if data.n_synthetic == data.panel_size:
+            who = ngettext(
+                "The %(total)d panelist is synthetic: generated by the software to demonstrate it, not a real expert.",
+                "All %(total)d panelists are synthetic: generated by the software to demonstrate it, not real experts.",
+                data.panel_size,
+            )
+        else:
+            who = ngettext(
+                "%(n)d of %(total)d panelists is synthetic: generated by the software to demonstrate it, "
+                "not a real expert.",
+                "%(n)d of %(total)d panelists are synthetic: generated by the software to demonstrate it, "
+                "not real experts.",
+                data.n_synthetic,
+            )
+        synthetic = (who % {"n": data.n_synthetic, "total": data.panel_size}) + " "
+        synthetic += _("The figures show how the platform works, not what any expert thinks.")
+    return {"groups": join_words(groups) if groups else "", "rounds": "; ".join(rounds), "synthetic": synthetic}
 
 
 def _reading(data: ReportData, threshold: str) -> list[str]:
     rule = data.methods.consensus_rule
-    dashed = "."
     if data.methods.agree_threshold is not None:
-        dashed = f"; the dashed line is the consensus rule's threshold of {threshold}."
-    lines = [
-        "The median is the middle rating: half the panel rated higher, half lower.",
-        "The interquartile range (IQR) holds the middle half of the ratings; the narrower its band, the more "
-        "the panel agrees.",
-        "\u201c% agree\u201d is the share of ratings in the agree band of the scale (e.g. 7 to 9 on 1 to 9)" + dashed,
-        "The distribution strip shows how many experts gave each rating in each round: darker means more.",
-        f"A verdict applies the study's consensus rule, fixed before round 1: {rule}",
-        f"A group is shown only where at least {data.study.min_group_size} of its experts rated an item, so that "
-        "no one can be singled out.",
+        agree = _(
+            "“% agree” is the share of ratings in the agree band of the scale (e.g. 7 to 9 on 1 to 9); the dashed "
+            "line is the consensus rule’s threshold of %(threshold)s."
+        ) % {"threshold": threshold}
+    else:
+        agree = _("“% agree” is the share of ratings in the agree band of the scale (e.g. 7 to 9 on 1 to 9).")
+    n = data.study.min_group_size
+    return [
+        _("The median is the middle rating: half the panel rated higher, half lower."),
+        _(
+            "The interquartile range (IQR) holds the middle half of the ratings; the narrower its band, the more "
+            "the panel agrees."
+        ),
+        agree,
+        _("The distribution strip shows how many experts gave each rating in each round: darker means more."),
+        _("A verdict applies the study’s consensus rule, fixed before round 1: %(rule)s") % {"rule": rule},
+        ngettext(
+            "A group is shown only where at least %(n)d of its experts rated an item, so that no one can be "
+            "singled out.",
+            "A group is shown only where at least %(n)d of its experts rated an item, so that no one can be "
+            "singled out.",
+            n,
+        )
+        % {"n": n},
     ]
-    return lines
 
 
 def intro_context(data: ReportData, threshold: str) -> dict[str, Any]:

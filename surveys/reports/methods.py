@@ -17,50 +17,68 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext as _
 
 from surveys.stats import RuleError, parse_consensus_rule, parse_stopping_rule
-from surveys.stats.weighted import WEIGHTED_FIGURES
 
 from .finding import FINDING_RULES
 from .source import Row
 
 CHANGE_KINDS = ("asked", "carried", "reworded", "added", "decided", "dropped")
-CHANGE_LABELS = {
-    "asked": "asked in the first round",
-    "carried": "carried forward unchanged",
-    "reworded": "reworded (its trajectory continues)",
-    "added": "added",
-    "decided": "retired: consensus reached",
-    "dropped": "dropped without consensus",
+CHANGE_LABELS = {  # translated where shown (str() in the report's language)
+    "asked": gettext_lazy("asked in the first round"),
+    "carried": gettext_lazy("carried forward unchanged"),
+    "reworded": gettext_lazy("reworded (its trajectory continues)"),
+    "added": gettext_lazy("added"),
+    "decided": gettext_lazy("retired: consensus reached"),
+    "dropped": gettext_lazy("dropped without consensus"),
 }
-FEEDBACK = (
+FEEDBACK: str = gettext_lazy(  # type: ignore[assignment]  # text in Methods.__post_init__
     "From round 2 on, each expert saw their own previous rating, the group median and interquartile "
-    "range, the distribution of ratings, the share agreeing, and the other experts' rationales "
-    "without names; an expert rating outside the group's IQR was asked for a reason."
+    "range, the distribution of ratings, the share agreeing, and the other experts’ rationales "
+    "without names; an expert rating outside the group’s IQR was asked for a reason."
 )
-STATISTICS = (
-    'n counts valid ratings; "can\'t answer" is excluded from n and reported as abstentions.',
-    "Quantiles by linear interpolation (Hyndman & Fan type 7, R's default); IQR = Q3 − Q1.",
-    "Standard deviation with n − 1; CV = sd / mean.",
-    "% agree and % disagree: the share of valid ratings in the dimension's agree or disagree band.",
-    "Kendall's W per dimension with the tie correction (Kendall & Babington Smith 1939).",
-    "Stability between rounds on experts who answered both: Wilcoxon signed-rank test, "
-    "quadratic-weighted kappa, share unchanged, Scheibe et al.'s (1975) % change (stable below 15%).",
-    WEIGHTED_FIGURES,
+STATISTICS: tuple[str, ...] = (  # type: ignore[assignment]  # lazy: text in Methods.__post_init__
+    gettext_lazy("n counts valid ratings; “can’t answer” is excluded from n and reported as abstentions."),
+    gettext_lazy("Quantiles by linear interpolation (Hyndman & Fan type 7, R’s default); IQR = Q3 − Q1."),
+    gettext_lazy("Standard deviation with n − 1; CV = sd / mean."),
+    gettext_lazy("% agree and % disagree: the share of valid ratings in the dimension’s agree or disagree band."),
+    gettext_lazy("Kendall’s W per dimension with the tie correction (Kendall & Babington Smith 1939)."),
+    gettext_lazy(
+        "Stability between rounds on experts who answered both: Wilcoxon signed-rank test, "
+        "quadratic-weighted kappa, share unchanged, Scheibe et al.’s (1975) % change (stable below 15%)."
+    ),
+    # surveys.stats.weighted.WEIGHTED_FIGURES, word for word (stats holds no Django; a test checks they agree)
+    gettext_lazy(
+        "Expertise weighting, when the study turns it on, changes one figure only: weighted_median, the "
+        "median of the ratings weighted by each panelist's self-rated expertise (Edgeworth's weighted median: "
+        "the mean of the lower and upper weighted medians), shown beside the ordinary median, never instead "
+        "of it. Every other figure (n, mean, sd, quartiles, IQR, % agree and % disagree, RAND/UCLA, verdicts, "
+        "intervals, verdict confidence, agreement A, bimodality, Kruskal-Wallis, trend, herding, attrition, "
+        "Kendall's W, APMO, stability) counts each valid rating once, unweighted."
+    ),
 )
 
 #: Who counts in a round's response rate, and what revoking or withdrawing means for answers
 #: (the definitions are :mod:`surveys.stats.participation`'s; the dashboard and aggregation use them too).
-PARTICIPATION = (
-    "Response rate of a round: experts who submitted over experts invited. Invited means on the panel when "
-    "the round closed (joined before it, not revoked or withdrawn by then), or having submitted in it; so the "
-    "rate never exceeds 100%. While a round is open, the share so far is shown as progress, not as a rate.",
-    "Attrition: the share of the previous round's respondents who did not submit in a round.",
-    "Answers an expert submitted before being revoked, or before withdrawing, count: they stay in the "
-    "statistics, and the expert counts as invited and answered in those rounds.",
-    "An expert may withdraw and have their answers deleted: every rating, rationale and open answer of theirs "
-    "is deleted in every round, and the aggregated rounds are computed again without them. They remain "
-    "counted as invited to the rounds they were on the panel for, but not as having answered.",
+PARTICIPATION: tuple[str, ...] = (  # type: ignore[assignment]  # lazy: text in Methods.__post_init__
+    gettext_lazy(
+        "Response rate of a round: experts who submitted over experts invited. Invited means on the panel when "
+        "the round closed (joined before it, not revoked or withdrawn by then), or having submitted in it; so "
+        "the rate never exceeds 100%. While a round is open, the share so far is shown as progress, not as a rate."
+    ),
+    gettext_lazy("Attrition: the share of the previous round’s respondents who did not submit in a round."),
+    gettext_lazy(
+        "Answers an expert submitted before being revoked, or before withdrawing, count: they stay in the "
+        "statistics, and the expert counts as invited and answered in those rounds."
+    ),
+    gettext_lazy(
+        "An expert may withdraw and have their answers deleted: every rating, rationale and open answer of "
+        "theirs is deleted in every round, and the aggregated rounds are computed again without them. They "
+        "remain counted as invited to the rounds they were on the panel for, but not as having answered."
+    ),
 )
 
 
@@ -83,6 +101,13 @@ class Methods:
     rule_audit: str = ""  # whether the audit trail shows the rule changed after it was fixed
     findings: tuple[str, ...] = FINDING_RULES  # how the plain-language findings are worded (.finding)
 
+    def __post_init__(self) -> None:
+        """Lazy translations become text now, in the language the report is built in (JSON needs str)."""
+        for name in ("feedback", "statistics", "anonymity", "findings"):
+            value: Any = getattr(self, name)
+            text = str(value) if isinstance(value, str | Promise) else tuple(gettext(str(line)) for line in value)
+            object.__setattr__(self, name, text)
+
 
 def rule_audit(audit: Sequence[Row], current: Mapping[str, Any], frozen_at: datetime | None) -> str:
     """What the audit trail says of the consensus rule since it was fixed (ACCORD R2, DELPHISTAR 32).
@@ -91,33 +116,35 @@ def rule_audit(audit: Sequence[Row], current: Mapping[str, Any], frozen_at: date
     refuses to change a fixed rule (study file import, admin), so a difference means the stored rule
     was altered outside it, and the report says so.
     """
+    from .numbers import fmt_time
+
     if frozen_at is None:
-        return "The rule is not fixed yet: round 1 has not opened."
+        return _("The rule is not fixed yet: round 1 has not opened.")
     frozen = [e for e in audit if e["action"] == "study.rule_frozen"]
     if not frozen:
-        return f"Fixed on {frozen_at:%Y-%m-%d %H:%M} UTC; the audit trail holds no record of the rule as fixed."
+        return _("Fixed on %(at)s; the audit trail holds no record of the rule as fixed.") % {"at": fmt_time(frozen_at)}
     recorded = (frozen[-1]["detail"] or {}).get("consensus_rule")
-    when = f"Fixed on {frozen[-1]['created_at']:%Y-%m-%d %H:%M} UTC, when round 1 opened"
+    at = fmt_time(frozen[-1]["created_at"])
     if recorded is None or recorded == dict(current or {}):
-        return f"{when}; the audit trail records no change since."
-    return (
-        f"{when}; the rule stored now differs from the one recorded then ({describe_consensus_rule(recorded)}), "
+        return _("Fixed on %(at)s, when round 1 opened; the audit trail records no change since.") % {"at": at}
+    return _(
+        "Fixed on %(at)s, when round 1 opened; the rule stored now differs from the one recorded then (%(rule)s), "
         "a change the platform does not allow: check the audit trail."
-    )
+    ) % {"at": at, "rule": describe_consensus_rule(recorded)}
 
 
 def describe_consensus_rule(data: Mapping[str, Any]) -> str:
     try:
         return parse_consensus_rule(data).describe()
     except RuleError as exc:
-        return f"The stored consensus rule is not valid ({exc})."
+        return _("The stored consensus rule is not valid (%(error)s).") % {"error": exc}
 
 
 def describe_stopping_rule(data: Mapping[str, Any]) -> str:
     try:
         return parse_stopping_rule(data).describe()
     except RuleError as exc:
-        return f"No valid stopping rule is stored ({exc})."
+        return _("No valid stopping rule is stored (%(error)s).") % {"error": exc}
 
 
 def agree_threshold(data: Mapping[str, Any]) -> float | None:
@@ -143,19 +170,33 @@ def agree_threshold(data: Mapping[str, Any]) -> float | None:
 
 def anonymity_statements(*, min_group_size: int, n_synthetic: int, panel_size: int) -> tuple[str, ...]:
     statements = [
-        "Experts answered through personal invitation links; the tokens are stored only as hashes, and no "
-        "expert saw who else was on the panel.",
-        "Feedback between rounds showed group statistics and rationales without names.",
-        f"A group's statistics for an item and dimension are shown only where at least {min_group_size} of its "
-        "experts gave a valid rating there, in the feedback, in this report and in the API; elsewhere they are "
-        "marked suppressed, with no count. Feedback to experts shows the whole panel's statistics on the same "
-        f"terms. Groups with fewer than {min_group_size} members are pooled in the composition, attrition and "
-        "ratings tables.",
-        "No names or email addresses appear in this report; raw ratings are listed under stable pseudonyms.",
+        _(
+            "Experts answered through personal invitation links; the tokens are stored only as hashes, and no "
+            "expert saw who else was on the panel."
+        ),
+        _("Feedback between rounds showed group statistics and rationales without names."),
+        ngettext(
+            "A group’s statistics for an item and dimension are shown only where at least %(n)d of its experts "
+            "gave a valid rating there, in the feedback, in this report and in the API; elsewhere they are marked "
+            "suppressed, with no count. Feedback to experts shows the whole panel’s statistics on the same terms. "
+            "Groups with fewer than %(n)d member are pooled in the composition, attrition and ratings tables.",
+            "A group’s statistics for an item and dimension are shown only where at least %(n)d of its experts "
+            "gave a valid rating there, in the feedback, in this report and in the API; elsewhere they are marked "
+            "suppressed, with no count. Feedback to experts shows the whole panel’s statistics on the same terms. "
+            "Groups with fewer than %(n)d members are pooled in the composition, attrition and ratings tables.",
+            min_group_size,
+        )
+        % {"n": min_group_size},
+        _("No names or email addresses appear in this report; raw ratings are listed under stable pseudonyms."),
     ]
     if n_synthetic:
         statements.append(
-            f"{n_synthetic} of {panel_size} panelists are synthetic (generated for a demonstration), not real experts."
+            ngettext(
+                "%(n)d of %(total)d panelists is synthetic (generated for a demonstration), not a real expert.",
+                "%(n)d of %(total)d panelists are synthetic (generated for a demonstration), not real experts.",
+                n_synthetic,
+            )
+            % {"n": n_synthetic, "total": panel_size}
         )
     return tuple(statements)
 

@@ -27,6 +27,7 @@ from itertools import pairwise
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext, ngettext
 
 from surveys.stats import influence
 from surveys.stats.participation import RoundParticipation, by_group
@@ -222,7 +223,7 @@ def convergence_caveat(whole: pd.DataFrame, changes: pd.DataFrame, dimensions: S
     """
     rounds = sorted(int(r) for r in whole["round"].unique()) if len(whole) else []
     retired = int((changes["change"] == "decided").sum()) if len(changes) else 0
-    base = (
+    base = gettext(
         "The mean IQR of a round averages the items still asked in it. Items that reached consensus are "
         "not asked again, and they had narrow IQRs, so part of any fall in mean IQR comes from retiring decided "
         "items, not from experts converging."
@@ -239,15 +240,22 @@ def convergence_caveat(whole: pd.DataFrame, changes: pd.DataFrame, dimensions: S
         if not len(at[first]) or not len(at[last]):
             continue
         means = {r: _fmt(at[r]["iqr"].mean()) for r in (first, last)}
-        text = f"{label}: mean IQR {means[first]} in round {first}, {means[last]} in round {last}"
+        values = {"label": label, "m0": means[first], "r0": first, "m1": means[last], "r1": last}
+        text = gettext("%(label)s: mean IQR %(m0)s in round %(r0)s, %(m1)s in round %(r1)s") % values
         if steady:
             kept = {r: at[r][at[r]["lineage_root_code"].isin(steady)]["iqr"].mean() for r in (first, last)}
-            text += (
-                f"; over the {len(steady)} item{'s' if len(steady) != 1 else ''} asked in every round, "
-                f"{_fmt(kept[first])} → {_fmt(kept[last])}"
-            )
+            text += ngettext(
+                "; over the %(n)d item asked in every round, %(k0)s → %(k1)s",
+                "; over the %(n)d items asked in every round, %(k0)s → %(k1)s",
+                len(steady),
+            ) % {"n": len(steady), "k0": _fmt(kept[first]), "k1": _fmt(kept[last])}
         parts.append(text + ".")
     if not parts:
         return base
-    tail = f" {retired} item{'s' if retired != 1 else ''} retired after reaching consensus." if retired else ""
+    tail = ""
+    if retired:
+        said = ngettext(
+            "%(n)d item retired after reaching consensus.", "%(n)d items retired after reaching consensus.", retired
+        )
+        tail = " " + said % {"n": retired}
     return f"{base} {' '.join(parts)}{tail}"

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from django.utils.translation import gettext
 from matplotlib.figure import Figure
 
-from .charts import BASE_DPI, FONT, NARROW_WIDTH, WIDE_WIDTH, figure_png, style_axes
+from .charts import BASE_DPI, FONT, NARROW_WIDTH, WIDE_WIDTH, figure_png, round_tick, style_axes
 from .data import ReportData
 
 DIMENSION_COLOURS = ("#1f77b4", "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e")
@@ -64,9 +65,10 @@ def convergence_figure(data: ReportData, layout: str = "wide", *, scale: float =
         if dimension.decides:
             axes[1].plot(chosen["round"], decided[chosen.index], **style)
         axes[2].plot(chosen["round"], chosen["kendall_w"], **style)
-    for ax, title in zip(axes, ("Mean IQR", "Share decided (in or out)", "Kendall's W"), strict=True):
+    titles = (gettext("Mean IQR"), gettext("Share decided (in or out)"), gettext("Kendall’s W"))
+    for ax, title in zip(axes, titles, strict=True):
         style_axes(ax, title)
-        ax.set_xticks(data.round_numbers, [f"R{n}" for n in data.round_numbers])
+        ax.set_xticks(data.round_numbers, [round_tick(n) for n in data.round_numbers])
     for ax in axes[1:]:
         ax.set_ylim(0, 1)
     axes[1].set_yticks([0, 0.5, 1], ["0%", "50%", "100%"])
@@ -130,7 +132,7 @@ def quadrant_png(data: ReportData, quadrant: QuadrantData, layout: str = "wide",
     x_dim, y_dim = data.dimension(quadrant.x_key), data.dimension(quadrant.y_key)
     for ax, number in zip(axes, rounds, strict=True):
         _quadrant_panel(ax, quadrant.rows[quadrant.rows["round"] == number], x_dim, y_dim)
-        style_axes(ax, f"Round {number}")
+        style_axes(ax, gettext("Round %(number)s") % {"number": number})
     return figure_png(figure)
 
 

@@ -15,6 +15,7 @@ from collections import Counter
 from typing import Any
 
 import pandas as pd
+from django.utils.translation import gettext
 
 from .checklist import AUTHORS, citations
 from .data import ReportData
@@ -25,19 +26,21 @@ SHOWN_PER_SIDE = 3  # on the page; the rest of a side folds into <details>
 PRINT_PER_SIDE = 5  # in the PDF; the rest is counted
 
 
-def _texts(rows: pd.DataFrame) -> list[tuple[str, int]]:
-    """Distinct texts of a side with how often each was given, in the frame's (text) order."""
+def _texts(rows: pd.DataFrame) -> list[tuple[str, int, str]]:
+    """Distinct texts of a side with how often each was given and the language it was written in ("" if
+    unknown), in the frame's (text) order. A rationale is shown as written, never translated."""
     counts = Counter(rows["rationale"])
-    seen: dict[str, int] = {}
-    for text in rows["rationale"]:
-        seen.setdefault(text, counts[text])
-    return list(seen.items())
+    languages = rows["language"] if "language" in rows else [""] * len(rows)
+    seen: dict[str, tuple[str, int, str]] = {}
+    for text, language in zip(rows["rationale"], languages, strict=True):
+        seen.setdefault(text, (text, counts[text], language or ""))
+    return list(seen.values())
 
 
-def _side(label: str, key: str, count: int, texts: list[tuple[str, int]], *, for_print: bool) -> dict[str, Any]:
+def _side(label: str, key: str, count: int, texts: list[tuple[str, int, str]], *, for_print: bool) -> dict[str, Any]:
     limit = PRINT_PER_SIDE if for_print else SHOWN_PER_SIDE
     visible, folded = texts[:limit], texts[limit:]
-    hidden = sum(k for _, k in folded)
+    hidden = sum(k for _, k, _language in folded)
     return {
         "key": key,
         "label": label,
@@ -96,7 +99,12 @@ def _movement(data: ReportData) -> dict[str, Any]:
     table = []
     for row in rows.values():
         cells = [row["cells"].get(n) for n in rounds]
-        line = "; ".join(f"round {n}: {c[0]} · {c[1]} · {c[2]}" for n, c in zip(rounds, cells, strict=True) if c)
+        line = "; ".join(
+            gettext("round %(number)s: %(toward)s · %(away)s · %(stayed)s")
+            % {"number": n, "toward": c[0], "away": c[1], "stayed": c[2]}
+            for n, c in zip(rounds, cells, strict=True)
+            if c
+        )
         table.append({**row, "cells": cells, "line": line})
     deciding = [d.key for d in data.dimensions if d.decides]
     chosen = frame[frame["dimension"].isin(deciding)] if len(frame) else frame
@@ -117,7 +125,7 @@ def _movement(data: ReportData) -> dict[str, Any]:
         causes.append(
             {
                 **r,
-                "group": r["group"] or "Whole panel",
+                "group": r["group"] or gettext("Whole panel"),
                 "whole": not r["group"],
                 "per_item": fmt_num(r["cant_answer_per_item"], 1),
                 "lost": None
@@ -152,6 +160,7 @@ def report_parts(data: ReportData, *, for_print: bool = False) -> dict[str, Any]
         "checklist": _checklist(data),
         "authors": AUTHORS,
         "for_print": for_print,
+        "language": data.study.language,
         "min_group_size": data.study.min_group_size,
         "shown_per_side": SHOWN_PER_SIDE,
         "print_per_side": PRINT_PER_SIDE,

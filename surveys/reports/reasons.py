@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from surveys.answer_rules import band_side
 from surveys.stats import is_shown
@@ -30,11 +31,19 @@ from surveys.stats import is_shown
 from .source import Row
 
 SIDES = ("agree", "neutral", "disagree", "cant_answer")
-REASON_COLUMNS = ["round", "item_code", "lineage_root_code", "dimension", "side", "rationale"]
+REASON_COLUMNS = ["round", "item_code", "lineage_root_code", "dimension", "side", "rationale", "language"]
 COUNT_COLUMNS = ["round", "item_code", "lineage_root_code", "dimension", "n", "shown", *SIDES, "n_rationales"]
 SUGGESTION_COLUMNS = ["round", "kind", "item_code", "text", "status", "outcome"]
-KIND_LABELS = {"open_answer": "Answer to an open question", "new_item": "New item", "rewording": "Rewording"}
-STATUS_LABELS = {"new": "Not decided yet", "accepted": "Accepted", "rejected": "Set aside"}
+KIND_LABELS = {  # str() in the report's language where used
+    "open_answer": gettext_lazy("Answer to an open question"),
+    "new_item": gettext_lazy("New item"),
+    "rewording": gettext_lazy("Rewording"),
+}
+STATUS_LABELS = {
+    "new": gettext_lazy("Not decided yet"),
+    "accepted": gettext_lazy("Accepted"),
+    "rejected": gettext_lazy("Set aside"),
+}
 
 
 @dataclass(frozen=True)
@@ -54,15 +63,16 @@ def bands(
     middle = [
         p for p in range(scale_min, scale_max + 1) if not (agree[0] <= p <= agree[1] or disagree[0] <= p <= disagree[1])
     ]
-    names = ("Agree", "Neutral", "Disagree") if decides else ("High", "Middle", "Low")
-    if not decides and agree[0] < disagree[0]:  # a scale whose "agree" end is its low end
-        names = ("Low", "Middle", "High")
+    high, middle_name, low = pgettext("band", "High"), pgettext("band", "Middle"), pgettext("band", "Low")
+    names = (pgettext("side", "Agree"), pgettext("side", "Neutral"), pgettext("side", "Disagree"))
+    if not decides:
+        names = (low, middle_name, high) if agree[0] < disagree[0] else (high, middle_name, low)  # low "agree" end
     middle_label = f"{names[1]} ({_span(middle[0], middle[-1])})" if middle else names[1]
     return [
         Band("agree", f"{names[0]} ({_span(*agree)})"),
         Band("neutral", middle_label),
         Band("disagree", f"{names[2]} ({_span(*disagree)})"),
-        Band("cant_answer", "Can't answer"),
+        Band("cant_answer", pgettext("side", "Can't answer")),
     ]
 
 
@@ -82,17 +92,20 @@ def rationale_frames(
     lineage_order: Mapping[str, int],
     dimension_order: Mapping[str, int],
     min_group_size: int,
+    languages: Mapping[tuple[int, int, int, int], str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rationales, counts): the shown rationales (:data:`REASON_COLUMNS`) and, per round × item ×
     dimension with any rationale, the cell's valid ratings ``n``, whether it is shown, and the number
     of rationales per side (None where withheld; :data:`COUNT_COLUMNS`).
 
     ``whole_n`` maps (round number, item code, dimension key) to the whole panel's valid ratings
-    there; ``dimensions`` maps a dimension id to (key, agree band, disagree band).
+    there; ``dimensions`` maps a dimension id to (key, agree band, disagree band); ``languages`` the
+    language each rationale was written in, by (round id, panelist id, item id, dimension id) ("" unknown).
     """
-    shown_rows: list[tuple[int, str, str, str, str, str]] = []
+    languages = languages or {}
+    shown_rows: list[tuple[int, str, str, str, str, str, str]] = []
     counts: dict[tuple[int, str, str, str], dict[str, int]] = {}
-    for round_id, _panelist, item_id, dimension_id, value, rationale in answers:
+    for round_id, panelist, item_id, dimension_id, value, rationale in answers:
         text = (rationale or "").strip()
         if not text or round_id not in round_numbers:
             continue
@@ -103,7 +116,8 @@ def rationale_frames(
         cell[side] += 1
         n = whole_n.get((number, code, key), 0)
         if bool(is_shown(n, min_group_size=min_group_size)):
-            shown_rows.append((number, code, root_codes[item_id], key, side, text))
+            language = languages.get((round_id, panelist, item_id, dimension_id), "")
+            shown_rows.append((number, code, root_codes[item_id], key, side, text, language))
     side_order = {side: i for i, side in enumerate(SIDES)}
     reasons = pd.DataFrame(shown_rows, columns=REASON_COLUMNS)
     if len(reasons):
@@ -175,7 +189,7 @@ def suggestions_frame(
             rows.append(
                 {
                     "round": number,
-                    "kind": KIND_LABELS["open_answer"],
+                    "kind": str(KIND_LABELS["open_answer"]),
                     "item_code": item_codes.get(prompt, ""),
                     "text": note,
                     "status": "",
@@ -185,7 +199,7 @@ def suggestions_frame(
             continue
         for s in group:
             row = _suggestion_row(s, number, item_codes, first_asked)
-            row.update(kind=KIND_LABELS["open_answer"], item_code=item_codes.get(prompt, ""))
+            row.update(kind=str(KIND_LABELS["open_answer"]), item_code=item_codes.get(prompt, ""))
             rows.append(row)
     frame = pd.DataFrame(rows, columns=SUGGESTION_COLUMNS)
     if len(frame):
@@ -198,10 +212,10 @@ def _suggestion_row(s: Row, number: int | None, item_codes: Mapping[int, str], f
     target = item_codes.get(s["target_item_id"], "") if s["target_item_id"] is not None else ""
     return {
         "round": number,
-        "kind": KIND_LABELS.get(s["kind"], s["kind"]),
+        "kind": str(KIND_LABELS.get(s["kind"], s["kind"])),
         "item_code": target,
         "text": (s["text"] or "").strip(),
-        "status": STATUS_LABELS.get(s["status"], s["status"]),
+        "status": str(STATUS_LABELS.get(s["status"], s["status"])),
         "outcome": outcome(s, item_codes, first_asked),
     }
 
@@ -209,14 +223,17 @@ def _suggestion_row(s: Row, number: int | None, item_codes: Mapping[int, str], f
 def outcome(s: Row, item_codes: Mapping[int, str], first_asked: Mapping[int, int]) -> str:
     """What became of a suggestion, in words."""
     if s["status"] == "rejected":
-        return "set aside by the facilitators"
+        return gettext("set aside by the facilitators")
     if s["status"] != "accepted":
-        return "not decided yet"
+        return gettext("not decided yet")
     created = s["created_item_id"]
     if created is None or created not in item_codes:
-        return "accepted"
-    code = item_codes[created]
-    verb = "became the new wording" if s["kind"] == "rewording" else "became item"
+        return gettext("accepted")
+    values = {"code": item_codes[created], "round": first_asked.get(created)}
+    if s["kind"] == "rewording":
+        if created in first_asked:
+            return gettext("became the new wording %(code)s, asked from round %(round)s") % values
+        return gettext("became the new wording %(code)s, not asked in an aggregated round yet") % values
     if created in first_asked:
-        return f"{verb} {code}, asked from round {first_asked[created]}"
-    return f"{verb} {code}, not asked in an aggregated round yet"
+        return gettext("became item %(code)s, asked from round %(round)s") % values
+    return gettext("became item %(code)s, not asked in an aggregated round yet") % values

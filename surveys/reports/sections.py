@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from surveys.models.statistics import ItemStatistic
 from surveys.stats import is_shown, round_summary
@@ -37,17 +39,22 @@ BEYOND_TEXT = ("direction", "trend")  # labels, "" when there is no figure
 BEYOND_OBJECT = ("has_consensus", "n_toward", "n_away", "n_stayed")  # None when there is no figure
 STATISTICS_COLUMNS = [*KEY_COLUMNS, *STAT_COLUMNS, *STABILITY_COLUMNS, *BEYOND_COLUMNS, "distribution"]
 TEXT_STATISTICS = ("median_band", "verdict")
-VERDICT_LABELS = {"in": "Consensus in", "out": "Consensus out", "none": "No consensus", "": "No verdict"}
+VERDICT_LABELS = {  # translated where shown (str() in the report's language)
+    "in": gettext_lazy("Consensus in"),
+    "out": gettext_lazy("Consensus out"),
+    "none": gettext_lazy("No consensus"),
+    "": gettext_lazy("No verdict"),
+}
 
 
 def verdict_label(verdict: str, n: int, *, decides: bool = True) -> str:
     """What a stored verdict means: ``""`` is either "no valid ratings" or a dimension that does
     not count toward consensus (e.g. confidence)."""
     if verdict:
-        return VERDICT_LABELS[verdict]
+        return str(VERDICT_LABELS[verdict])
     if not n:
-        return "No valid ratings"
-    return "No verdict" if decides else "Not a consensus dimension"
+        return _("No valid ratings")
+    return str(VERDICT_LABELS[""]) if decides else _("Not a consensus dimension")
 
 
 def statistics_frame(
@@ -116,9 +123,15 @@ def reader_rows(stats: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
     return stats[(stats["group"] == "") | is_shown(stats["n"].to_numpy(), min_group_size=min_group_size)]
 
 
-def suppressed_note(min_group_size: int) -> str:
+def suppressed_note(min_group_size: int, *, answers: bool = False) -> str:
     """What a report prints in place of a suppressed group's figures: the bound, never the count."""
-    return f"suppressed (fewer than {min_group_size} ratings)"
+    if answers:
+        return ngettext(
+            "suppressed (fewer than %(n)d answer)", "suppressed (fewer than %(n)d answers)", min_group_size
+        ) % {"n": min_group_size}
+    return ngettext("suppressed (fewer than %(n)d rating)", "suppressed (fewer than %(n)d ratings)", min_group_size) % {
+        "n": min_group_size
+    }
 
 
 def suppressed(stats: pd.DataFrame, named_groups: Collection[str]) -> pd.DataFrame:

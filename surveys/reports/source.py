@@ -67,5 +67,8 @@ class ReportSource:
     # suggestions: id, round_id, kind, text, status, prompt_item_id, target_item_id, created_item_id,
     # created_at; never who made them
     themes: Sequence[Row] = field(default=())
+    rationale_languages: Mapping[tuple[int, int, int, int], str] = field(default_factory=dict)
+    # rationale_languages: (round id, panelist id, item id, dimension id) → the language the answer's
+    # rationale was written in (Rating.language), where known; a rationale is shown in it, never translated
     # themes: round_id, item_id, n_rationales and themes (ItemThemes.themes: label, terms, size,
     # by_side, example), one per round item whose rationales were clustered

@@ -58,7 +58,7 @@ def _styles(columns: Sequence[str]) -> list[int]:
 
 
 def _verdict(value: Any) -> Any:
-    return VERDICT_LABELS.get(value, value) if isinstance(value, str) else value
+    return str(VERDICT_LABELS[value]) if isinstance(value, str) and value in VERDICT_LABELS else value
 
 
 def _table(
@@ -188,6 +188,7 @@ def _rationales(book: Workbook, data: ReportData) -> None:
     frame = data.reasons
     if len(frame):
         frame = frame.assign(side=[labels[k][s] for k, s in zip(frame["dimension"], frame["side"], strict=True)])
+    frame = frame.drop(columns="language", errors="ignore")  # the sheet keeps its columns; JSON and pages carry it
     _tidy(book, "Rationales", frame, (8, 10, 12, 14, 18, 100))
 
 

@@ -9,19 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models import Count, F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from surveys.models import (
     AuditEvent,
     Ballot,
     DeliveryLog,
     Dimension,
-    Item,
     ItemStatistic,
     Panelist,
-    Rating,
     ReportJob,
     Round,
     RoundItem,
@@ -30,8 +28,10 @@ from surveys.models import (
     Suggestion,
 )
 from surveys.reports.data import ReportData, build_report_data
+from surveys.reports.language import supported
 from surveys.reports.movement import unstored_rounds
 from surveys.reports.source import AUDIT_ACTIONS, PANELIST_FIELDS, ReportSource
+from surveys.selectors.report_rows import answers_read, items_read, localize_source
 
 STUDY_FIELDS = (
     "id",
@@ -45,6 +45,8 @@ STUDY_FIELDS = (
     "stopping_rule",
     "min_group_size",
     "is_report_public",
+    "default_language",
+    "translations",  # study content in other languages: report_rows.localize_source
 )
 DIMENSION_FIELDS = (
     "id",
@@ -59,6 +61,7 @@ DIMENSION_FIELDS = (
     "disagree_high",
     "is_consensus_dimension",
     "order",
+    "translations",
 )
 ROUND_STAT_FIELDS = (
     "n_invited",
@@ -153,18 +156,6 @@ def _reminders_sent() -> Subquery:
     return Subquery(sent.order_by().values("round").annotate(n=Count("pk")).values("n")[:1])
 
 
-def _answers(aggregated: list[int], *, every_rating: bool) -> list[tuple[int, int, int, int, int | None, str]]:
-    """Submitted ratings of the aggregated rounds: all of them, or those with a rationale or "can't answer"."""
-    rows = Rating.objects.filter(ballot__round_id__in=aggregated, ballot__status=Ballot.Status.SUBMITTED)
-    if not every_rating:
-        rows = rows.filter(~Q(rationale="") | Q(value__isnull=True))
-    return list(
-        rows.order_by("ballot__round_id", "ballot__panelist_id", "round_item__order", "dimension__order").values_list(
-            "ballot__round_id", "ballot__panelist_id", "round_item__item_id", "dimension_id", "value", "rationale"
-        )
-    )
-
-
 def report_source(study: Study, *, with_ratings: bool = False) -> ReportSource:
     """The rows of ``study`` a report is built from (11 queries, with or without the raw ratings)."""
     rounds = [
@@ -193,8 +184,10 @@ def report_source(study: Study, *, with_ratings: bool = False) -> ReportSource:
         .annotate(item_id=F("round_item__item_id"))
         .values("round_id", "item_id", "dimension_id", *ITEM_STAT_FIELDS, *movement)
     )
-    answers = _answers(aggregated, every_rating=with_ratings or bool(unstored_rounds(statistics, aggregated)))
-    items, item_dimensions = _items(study)
+    answers, languages = answers_read(
+        aggregated, every_rating=with_ratings or bool(unstored_rounds(statistics, aggregated))
+    )
+    items, item_dimensions = items_read(study)
     # The round items with their argument themes (ItemThemes, one per round item) in the same query.
     round_items = list(
         RoundItem.objects.filter(round__study=study)
@@ -229,50 +222,30 @@ def report_source(study: Study, *, with_ratings: bool = False) -> ReportSource:
             for r, i, _, n, themes in round_items
             if n is not None
         ],
+        rationale_languages=languages,
     )
 
 
-def _items(study: Study) -> tuple[list[dict[str, object]], list[tuple[int, int]]]:
-    """The study's items and their (item id, dimension id) pairs, in one query (a row per pair)."""
-    items: dict[int, dict[str, object]] = {}
-    pairs = []
-    for row in (
-        Item.objects.filter(study=study)
-        .order_by("order", "code", "dimensions__id")
-        .values(
-            "id",
-            "code",
-            "kind",
-            "text",
-            "source_ref",
-            "order",
-            "replaces_id",
-            "dimensions__id",
-            section_title=F("section__title"),
-        )
-    ):
-        dimension = row["dimensions__id"]
-        items.setdefault(row["id"], {key: value for key, value in row.items() if key != "dimensions__id"})
-        if dimension is not None:
-            pairs.append((row["id"], dimension))
-    return list(items.values()), pairs
-
-
 def report_data(study: Study, *, with_ratings: bool = False) -> ReportData:
-    """The report of ``study``: its rows read once, then built into one :class:`ReportData`."""
-    return build_report_data(report_source(study, with_ratings=with_ratings))
+    """The report of ``study`` in the active language: its rows read once, its study content in that
+    language (:func:`~surveys.selectors.report_rows.localize_source`), built into one :class:`ReportData`."""
+    source = report_source(study, with_ratings=with_ratings)
+    return build_report_data(localize_source(source, supported(translation.get_language())))
 
 
 def report_study_by_slug(slug: str) -> Study | None:
     return Study.objects.filter(slug=slug).first()
 
 
-def report_jobs_latest(study: Study) -> dict[str, ReportJob]:
-    """The newest job of each format for ``study`` (one query)."""
-    newest = (
-        ReportJob.objects.filter(study=study, format=OuterRef("format")).order_by("-created_at", "-id").values("id")[:1]
+def report_jobs_latest(study: Study, language: str | None = None) -> dict[str, ReportJob]:
+    """The newest job of each format for ``study``, of one report ``language`` if given (one query)."""
+    jobs = (
+        ReportJob.objects.filter(study=study)
+        if language is None
+        else ReportJob.objects.filter(study=study, language=language)
     )
-    return {job.format: job for job in ReportJob.objects.filter(study=study, id=Subquery(newest))}
+    newest = jobs.filter(format=OuterRef("format")).order_by("-created_at", "-id").values("id")[:1]
+    return {job.format: job for job in jobs.filter(id=Subquery(newest))}
 
 
 def report_changed_at(study: Study) -> datetime:

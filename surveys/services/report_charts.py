@@ -9,8 +9,9 @@ URLs, and the old files are deleted. The page's rendered body is cached under th
 The first request for a chart of a new state draws all of the report's charts of its layout in one pass
 (:func:`surveys.reports.chart_set.draw_charts`), under a lock so that the page's parallel image
 requests wait for that one drawing instead of each starting their own. Each layout (wide, narrow)
-is drawn when it is first asked for. Files live in the default storage under
-``report-charts/<study id>/<state>/``; ``<layout>.manifest.json`` is written last and marks a
+and each report language (the charts' titles, axes and legends are translated) is drawn when it is
+first asked for. Files live in the default storage under ``report-charts/<study id>/<state>/``, named
+``<name>.<layout>.<language>.png``; ``<layout>.<language>.manifest.json`` is written last and marks a
 complete set.
 """
 
@@ -27,15 +28,16 @@ from django.db.models import Max
 
 from surveys.models import Panelist, Study
 from surveys.reports.chart_set import LAYOUTS, draw_charts
+from surveys.reports.language import in_language, report_language
 from surveys.selectors.reports import report_changed_at, report_data
 
 logger = logging.getLogger(__name__)
 
-CHARTS_VERSION = "5"
+CHARTS_VERSION = "6"
 ROOT = "report-charts"
 MANIFEST = "manifest.json"
 
-_locks: dict[tuple[int, str], threading.Lock] = {}
+_locks: dict[tuple[int, str, str], threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 
@@ -51,41 +53,47 @@ def _folder(study: Study, state: str) -> str:
     return f"{ROOT}/{study.pk}/{state}"
 
 
-def chart_path(study: Study, state: str, name: str, layout: str) -> str:
-    return f"{_folder(study, state)}/{name}.{layout}.png"
+def chart_path(study: Study, state: str, name: str, layout: str, language: str = "en") -> str:
+    return f"{_folder(study, state)}/{name}.{layout}.{language}.png"
 
 
-def _lock(study: Study, state: str) -> threading.Lock:
+def _lock(study: Study, state: str, language: str) -> threading.Lock:
     with _locks_guard:
-        return _locks.setdefault((study.pk, state), threading.Lock())
+        return _locks.setdefault((study.pk, state, language), threading.Lock())
 
 
-def report_charts_draw(*, study: Study, state: str, layout: str) -> int:
-    """Draw and store every chart of ``study`` in ``layout`` for ``state`` unless that set is
-    complete; the number of files written (0 when another request already drew them)."""
-    manifest = f"{_folder(study, state)}/{layout}.{MANIFEST}"
-    with _lock(study, state):
+def report_charts_draw(*, study: Study, state: str, layout: str, language: str | None = None) -> int:
+    """Draw and store every chart of ``study`` in ``layout`` and ``language`` (the active language when
+    None) for ``state`` unless that set is complete; the number of files written (0 when another
+    request already drew them)."""
+    language = report_language(language)
+    manifest = f"{_folder(study, state)}/{layout}.{language}.{MANIFEST}"
+    with _lock(study, state, language):
         if default_storage.exists(manifest):
             return 0
-        drawn = draw_charts(report_data(study), layouts=(layout,))
+        with in_language(language):
+            drawn = draw_charts(report_data(study), layouts=(layout,))
         for (name, _), png in drawn.items():
-            path = chart_path(study, state, name, layout)
+            path = chart_path(study, state, name, layout, language)
             if not default_storage.exists(path):  # another process may have written it meanwhile
                 default_storage.save(path, ContentFile(png))
         names = sorted(name for name, _ in drawn)
-        default_storage.save(manifest, ContentFile(json.dumps({"state": state, "charts": names}).encode()))
+        listed = {"state": state, "language": language, "charts": names}
+        default_storage.save(manifest, ContentFile(json.dumps(listed).encode()))
     _forget_other_states(study, state)
     return len(drawn)
 
 
-def report_chart_png(*, study: Study, state: str, name: str, layout: str) -> bytes | None:
-    """The stored chart ``name`` in ``layout`` of ``state``, drawing that layout's set first if it is
-    missing (a phone's first request draws the narrow set only); None for a chart the report does not have."""
+def report_chart_png(*, study: Study, state: str, name: str, layout: str, language: str | None = None) -> bytes | None:
+    """The stored chart ``name`` in ``layout`` and ``language`` of ``state``, drawing that layout's set
+    first if it is missing (a phone's first request draws the narrow set only); None for a chart the
+    report does not have."""
     if layout not in LAYOUTS:
         return None
-    path = chart_path(study, state, name, layout)
+    language = report_language(language)
+    path = chart_path(study, state, name, layout, language)
     if not default_storage.exists(path):
-        report_charts_draw(study=study, state=state, layout=layout)
+        report_charts_draw(study=study, state=state, layout=layout, language=language)
         if not default_storage.exists(path):
             return None
     with default_storage.open(path, "rb") as handle:
@@ -103,7 +111,8 @@ def _forget_other_states(study: Study, state: str) -> None:
         if old == state:
             continue
         with _locks_guard:
-            _locks.pop((study.pk, old), None)
+            for key in [key for key in _locks if key[:2] == (study.pk, old)]:
+                _locks.pop(key, None)
         _, files = default_storage.listdir(f"{folder}/{old}")
         for name in files:
             default_storage.delete(f"{folder}/{old}/{name}")
