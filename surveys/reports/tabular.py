@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
+from django.utils import translation
 
 from .data import ReportData
 from .safety import spreadsheet_cell
@@ -58,7 +59,8 @@ def csv_rows(data: ReportData) -> Iterator[list[Any]]:
                 yield [*key, statistic, value]
         for point, count in sorted(record[-1].items()):
             yield [*key, f"count_{point}", int(count)]
-    note = data.suppressed_note
+    with translation.override("en"):  # the CSV is data: the same bytes whatever the report's language
+        note = data.suppressed_note
     for number, *rest in data.suppressed[KEY_COLUMNS].itertuples(index=False, name=None):
         yield [slug, int(number), *rest, SUPPRESSED, note]
 
