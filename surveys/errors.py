@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 
 class DomainError(Exception):
     """A rule of the domain was broken; the message says which and what to do instead."""
@@ -13,8 +15,11 @@ class IllegalTransition(DomainError):
     """A state field was asked to make a move its state machine does not allow."""
 
     def __init__(self, what: str, current: str, target: str, allowed: tuple[str, ...]) -> None:
-        options = ", ".join(allowed) if allowed else "nothing (it is final)"
-        super().__init__(f"{what} cannot go from '{current}' to '{target}'; from '{current}' it can go to {options}.")
+        options = ", ".join(allowed) if allowed else gettext("nothing (it is final)")
+        message = gettext(
+            "%(what)s cannot go from '%(current)s' to '%(target)s'; from '%(current)s' it can go to %(options)s."
+        )
+        super().__init__(message % {"what": what, "current": current, "target": target, "options": options})
         self.current = current
         self.target = target
 

@@ -6,6 +6,7 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from surveys.errors import DomainError
 from surveys.models import Panelist, Study
@@ -47,7 +48,9 @@ def panelist_create(
     ``taken_pseudonyms``: the panel's pseudonyms, when the caller adds many experts in one go."""
     email = email.strip().lower()
     if study.panelists.filter(email=email).exists():
-        raise DomainError(f"{email} is already on the panel of '{study.slug}'.")
+        raise DomainError(
+            gettext("%(email)s is already on the panel of '%(slug)s'.") % {"email": email, "slug": study.slug}
+        )
     raw, digest = _new_token()
     panelist = Panelist.objects.create(
         study=study,

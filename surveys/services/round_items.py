@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from surveys.errors import DomainError
 from surveys.models import Item, Round, RoundItem
@@ -25,14 +26,24 @@ def check_code(code: str) -> None:
     """An item code is short and plain, since it appears in reports and file names (e.g. C9, R2r2)."""
     if len(code) > CODE_MAX_LENGTH or not CODE.match(code):
         raise DomainError(
-            f"The code '{code}' is not usable: use letters, digits, '.', '_' or '-', at most {CODE_MAX_LENGTH}."
+            gettext("The code '%(code)s' is not usable: use letters, digits, '.', '_' or '-', at most %(max)d.")
+            % {"code": code, "max": CODE_MAX_LENGTH}
         )
+
+
+# Each refusal whole, so a translation can word it as its language needs.
+DOING = {
+    "reworded": lambda: gettext("Round %(n)d is %(status)s; items can be reworded only before it opens."),
+    "dropped": lambda: gettext("Round %(n)d is %(status)s; items can be dropped only before it opens."),
+    "added": lambda: gettext("Round %(n)d is %(status)s; items can be added only before it opens."),
+}
 
 
 def _locked_draft(round_: Round, doing: str) -> Round:
     locked = Round.objects.select_for_update(of=("self",)).select_related("study").get(pk=round_.pk)
     if locked.status != Round.Status.DRAFT:
-        raise DomainError(f"Round {locked.number} is {locked.status}; items can be {doing} only before it opens.")
+        state = {"n": locked.number, "status": str(locked.get_status_display()).lower()}
+        raise DomainError(DOING[doing]() % state)
     return locked
 
 
@@ -65,24 +76,25 @@ def item_reword(
     round_ = _locked_draft(round, "reworded")
     text = text.strip()
     if not text:
-        raise DomainError(f"The new wording of {item.code} is empty.")
+        raise DomainError(gettext("The new wording of %(code)s is empty.") % {"code": item.code})
     for language in translations or {}:
         if language == round_.study.default_language or language not in round_.study.languages:
+            others = [x for x in round_.study.languages if x != round_.study.default_language]
             raise DomainError(
-                f"'{language}' is not a translation language of this study (its other languages: "
-                f"{', '.join(x for x in round_.study.languages if x != round_.study.default_language) or 'none'})."
+                gettext("'%(language)s' is not a translation language of this study (its other languages: %(others)s).")
+                % {"language": language, "others": ", ".join(others) or gettext("none")}
             )
     worded = reworded_translations(item, translations or {})
     round_item = RoundItem.objects.filter(round=round_, item=item).first()
     if round_item is None:
-        raise DomainError(f"{item.code} is not in round {round_.number}.")
+        raise DomainError(gettext("%(code)s is not in round %(n)d.") % {"code": item.code, "n": round_.number})
     code = (code or "").strip()
     if code:
         check_code(code)
     if code and code != item.code and Item.objects.filter(study_id=item.study_id, code=code).exists():
-        raise DomainError(f"The code {code} is taken in this study.")
+        raise DomainError(gettext("The code %(code)s is taken in this study.") % {"code": code})
     if text == item.text and code in ("", item.code) and worded == item.translations:
-        raise DomainError(f"The new wording of {item.code} is the same as the old one.")
+        raise DomainError(gettext("The new wording of %(code)s is the same as the old one.") % {"code": item.code})
     if not RoundItem.objects.filter(item=item).exclude(round=round_).exists():
         before = item.text
         item.text, item.code, item.translations = text, code or item.code, worded
@@ -99,7 +111,7 @@ def item_reword(
         return item
     code = code or _next_code(item)
     if code == item.code:
-        raise DomainError(f"The reworded item needs a code other than {item.code}.")
+        raise DomainError(gettext("The reworded item needs a code other than %(code)s.") % {"code": item.code})
     new = Item.objects.create(
         study_id=item.study_id,
         code=code,
@@ -156,9 +168,12 @@ def round_item_drop(
     round_ = _locked_draft(round, "dropped")
     round_item = RoundItem.objects.filter(round=round_, item=item).first()
     if round_item is None:
-        raise DomainError(f"{item.code} is not in round {round_.number}.")
+        raise DomainError(gettext("%(code)s is not in round %(n)d.") % {"code": item.code, "n": round_.number})
     if not RoundItem.objects.filter(round=round_).exclude(pk=round_item.pk).exists():
-        raise DomainError(f"{item.code} is the last item of round {round_.number}; a round needs at least one item.")
+        raise DomainError(
+            gettext("%(code)s is the last item of round %(n)d; a round needs at least one item.")
+            % {"code": item.code, "n": round_.number}
+        )
     round_item.delete()
     audit_record(
         study=round_.study, action="item.dropped", actor=actor, actor_label=actor_label, round=round_, item=item
@@ -176,16 +191,19 @@ def round_item_add(
     """
     round_ = _locked_draft(round, "added")
     if item.study_id != round_.study_id:
-        raise DomainError(f"{item.code} belongs to another study.")
+        raise DomainError(gettext("%(code)s belongs to another study.") % {"code": item.code})
     if item.is_open and round_.number > 1:
-        raise DomainError(f"{item.code} is an open question; open questions are asked in round 1 only.")
+        raise DomainError(
+            gettext("%(code)s is an open question; open questions are asked in round 1 only.") % {"code": item.code}
+        )
     roots = lineage_roots(round_.study)
     present = {
         roots.get(item_id): code
         for item_id, code in RoundItem.objects.filter(round=round_).values_list("item_id", "item__code")
     }
     if roots.get(item.pk) in present:
-        raise DomainError(f"{item.code} is in round {round_.number} already (as {present[roots.get(item.pk)]}).")
+        already = {"code": item.code, "n": round_.number, "as": present[roots.get(item.pk)]}
+        raise DomainError(gettext("%(code)s is in round %(n)d already (as %(as)s).") % already)
     round_item = round_item_append(round_, item)
     audit_record(study=round_.study, action="item.added", actor=actor, actor_label=actor_label, round=round_, item=item)
     return round_item

@@ -13,6 +13,7 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from surveys.content_language import MissingTranslationsError, missing_translations
 from surveys.deadlines import is_past, moment_format
@@ -43,21 +44,21 @@ __all__ = [
 
 def _check_deadline(number: int, closes_at: datetime | None, zone: str) -> None:
     if is_past(closes_at):
-        raise DomainError(
-            f"Round {number} cannot have a deadline in the past ({moment_format(closes_at, zone)}); choose a later one."
-        )
+        past = gettext("Round %(n)d cannot have a deadline in the past (%(when)s); choose a later one.")
+        raise DomainError(past % {"n": number, "when": moment_format(closes_at, zone)})
 
 
 def _build_round(study: Study, items: list[Item] | None, closes_at: datetime | None) -> Round:
     if study.status == Study.Status.FINISHED:
-        raise DomainError(f"Study '{study.slug}' is finished; it takes no new round.")
+        raise DomainError(gettext("Study '%(slug)s' is finished; it takes no new round.") % {"slug": study.slug})
     if study.rounds.exclude(status__in=[Round.Status.CLOSED, Round.Status.AGGREGATED]).exists():
-        raise DomainError(f"Study '{study.slug}' already has a round that is not closed; close it first.")
+        open_one = gettext("Study '%(slug)s' already has a round that is not closed; close it first.")
+        raise DomainError(open_one % {"slug": study.slug})
     number = (study.rounds.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     _check_deadline(number, closes_at, study.time_zone)
     chosen = list(study.items.order_by("order", "code")) if items is None else items
     if not chosen:
-        raise DomainError(f"Round {number} of '{study.slug}' would hold no items.")
+        raise DomainError(gettext("Round %(n)d of '%(slug)s' would hold no items.") % {"n": number, "slug": study.slug})
     round_ = Round.objects.create(study=study, number=number, closes_at=closes_at)
     RoundItem.objects.bulk_create(
         RoundItem(round=round_, item=item, order=position) for position, item in enumerate(chosen, start=1)
@@ -102,12 +103,13 @@ def round_open(
     study = round_.study
     round_.move_to(Round.Status.OPEN)
     if study.status == Study.Status.FINISHED:
-        raise DomainError(f"Study '{study.slug}' is finished; its rounds can no longer open.")
+        finished = gettext("Study '%(slug)s' is finished; its rounds can no longer open.")
+        raise DomainError(finished % {"slug": study.slug})
     if closes_at is not None:
         round_.closes_at = closes_at
     _check_deadline(round_.number, round_.closes_at, study.time_zone)
     if not round_.round_items.exists():
-        raise DomainError(f"Round {round_.number} holds no items; add items before opening it.")
+        raise DomainError(gettext("Round %(n)d holds no items; add items before opening it.") % {"n": round_.number})
     if not allow_fallback:
         items = [ri.item for ri in round_.round_items.select_related("item").order_by("order")]
         if missing := missing_translations(study, items):
@@ -121,7 +123,8 @@ def round_open(
             parse_consensus_rule(study.consensus_rule)
             parse_stopping_rule(study.stopping_rule)
         except RuleError as exc:
-            raise DomainError(f"Study '{study.slug}' has an invalid rule ({exc.field}): {exc}") from exc
+            invalid = gettext("Study '%(slug)s' has an invalid rule (%(field)s): %(problem)s")
+            raise DomainError(invalid % {"slug": study.slug, "field": exc.field, "problem": exc}) from exc
         study.consensus_rule_frozen_at = now
         study.move_to(Study.Status.RUNNING)
         study.save(update_fields=["consensus_rule_frozen_at", "status"])
@@ -146,12 +149,11 @@ def round_deadline_set(
     """Set or clear the deadline of a draft or open round; an open round closes itself then."""
     round_ = Round.objects.select_for_update(of=("self",)).select_related("study").get(pk=round.pk)
     if round_.status not in (Round.Status.DRAFT, Round.Status.OPEN):
-        raise DomainError(f"Round {round_.number} is {round_.status}; its deadline can no longer change.")
+        state = {"n": round_.number, "status": str(round_.get_status_display()).lower()}
+        raise DomainError(gettext("Round %(n)d is %(status)s; its deadline can no longer change.") % state)
     if round_.status == Round.Status.OPEN and is_past(round_.closes_at):  # due: moving it would reopen the round
-        raise DomainError(
-            f"Round {round_.number} passed its deadline ({moment_format(round_.closes_at, round_.study.time_zone)}) "
-            "and closes; its deadline can no longer change."
-        )
+        due = gettext("Round %(n)d passed its deadline (%(when)s) and closes; its deadline can no longer change.")
+        raise DomainError(due % {"n": round_.number, "when": moment_format(round_.closes_at, round_.study.time_zone)})
     _check_deadline(round_.number, closes_at, round_.study.time_zone)
     round_.closes_at = closes_at
     round_.save(update_fields=["closes_at"])
@@ -206,7 +208,8 @@ def round_aggregate_request(*, round: Round) -> None:
     """Queue the (re)computation of a closed round's statistics, e.g. after a failed run."""
     round_ = Round.objects.select_related("study").get(pk=round.pk)
     if round_.status not in (Round.Status.CLOSED, Round.Status.AGGREGATED):
-        raise DomainError(f"Round {round_.number} is {round_.status}; close it before computing its statistics.")
+        state = {"n": round_.number, "status": str(round_.get_status_display()).lower()}
+        raise DomainError(gettext("Round %(n)d is %(status)s; close it before computing its statistics.") % state)
     queue.schedule_aggregation(round_)
 
 
@@ -266,15 +269,18 @@ def round_next(
     """
     last = study.rounds.order_by("-number").first()
     if last is None:
-        raise DomainError(f"Study '{study.slug}' has no round yet; create round 1 first.")
+        raise DomainError(gettext("Study '%(slug)s' has no round yet; create round 1 first.") % {"slug": study.slug})
     plan = round_carry_forward(last)
     dropped = {i.pk for i in drop or []}
     items = [i for i in plan.carried if i.pk not in dropped]
     items += [i for i in add or [] if i.pk not in {x.pk for x in items}]
     if not items:
         raise DomainError(
-            f"Every item of round {last.number} was decided or dropped, so round {last.number + 1} would hold "
-            "no items; the study can stop here."
+            gettext(
+                "Every item of round %(n)d was decided or dropped, so round %(next)d would hold no items; "
+                "the study can stop here."
+            )
+            % {"n": last.number, "next": last.number + 1}
         )
     new_round = _build_round(study, items, closes_at)
     audit_record(

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from surveys.errors import DomainError
 from surveys.models import Dimension, Item, Round, RoundItem, Section, Suggestion
@@ -23,12 +24,14 @@ from surveys.services.round_items import check_code, item_reword, round_item_app
 def _locked_new(suggestion: Suggestion, round_: Round) -> tuple[Suggestion, Round]:
     locked = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
     if locked.status != Suggestion.Status.NEW:
-        raise DomainError(f"This suggestion was {locked.status} already.")
+        already = {"status": str(locked.get_status_display()).lower()}
+        raise DomainError(gettext("This suggestion was %(status)s already.") % already)
     round_ = Round.objects.select_for_update(of=("self",)).select_related("study").get(pk=round_.pk)
     if round_.study_id != locked.study_id:
-        raise DomainError("This suggestion belongs to another study.")
+        raise DomainError(gettext("This suggestion belongs to another study."))
     if round_.status != Round.Status.DRAFT:
-        raise DomainError(f"Round {round_.number} is {round_.status}; suggestions can be added only before it opens.")
+        state = {"n": round_.number, "status": str(round_.get_status_display()).lower()}
+        raise DomainError(gettext("Round %(n)d is %(status)s; suggestions can be added only before it opens.") % state)
     return locked, round_
 
 
@@ -37,20 +40,21 @@ def _new_item(
 ) -> Item:
     code = code.strip()
     if not code:
-        raise DomainError("Give the new item a code, e.g. C9.")
+        raise DomainError(gettext("Give the new item a code, e.g. C9."))
     check_code(code)
     if Item.objects.filter(study_id=round_.study_id, code=code).exists():
-        raise DomainError(f"The code {code} is taken in this study.")
+        raise DomainError(gettext("The code %(code)s is taken in this study.") % {"code": code})
     if kind not in Item.Kind.values:
-        raise DomainError(f"'{kind}' is not a kind of item; choose from {', '.join(Item.Kind.values)}.")
+        kinds = {"kind": kind, "kinds": ", ".join(Item.Kind.values)}
+        raise DomainError(gettext("'%(kind)s' is not a kind of item; choose from %(kinds)s.") % kinds)
     if kind == Item.Kind.OPEN and round_.number > 1:
-        raise DomainError("Open questions are asked in round 1 only; choose another kind.")
+        raise DomainError(gettext("Open questions are asked in round 1 only; choose another kind."))
     if section is None or section.study_id != round_.study_id:
-        raise DomainError("Choose a section of this study for the new item.")
+        raise DomainError(gettext("Choose a section of this study for the new item."))
     if any(d.study_id != round_.study_id for d in dimensions):
-        raise DomainError("Choose dimensions of this study for the new item.")
+        raise DomainError(gettext("Choose dimensions of this study for the new item."))
     if kind != Item.Kind.OPEN and not dimensions:
-        raise DomainError("Choose at least one dimension to rate the new item on.")
+        raise DomainError(gettext("Choose at least one dimension to rate the new item on."))
     order = (Item.objects.filter(study_id=round_.study_id).aggregate(last=Max("order"))["last"] or 0) + 1
     item = Item.objects.create(study_id=round_.study_id, code=code, kind=kind, section=section, text=text, order=order)
     item.dimensions.set(dimensions)
@@ -80,7 +84,7 @@ def suggestion_accept(
     suggestion, round_ = _locked_new(suggestion, round)
     text = (text or suggestion.text).strip()
     if not text:
-        raise DomainError("The item's text is empty.")
+        raise DomainError(gettext("The item's text is empty."))
     target = suggestion.target_item
     in_round = target is not None and RoundItem.objects.filter(round=round_, item=target).exists()
     if suggestion.kind == Suggestion.Kind.REWORDING and target is not None and in_round:
@@ -111,7 +115,8 @@ def suggestion_reject(
     """Set a suggestion aside (it stays on record)."""
     locked = Suggestion.objects.select_for_update(of=("self",)).select_related("study").get(pk=suggestion.pk)
     if locked.status != Suggestion.Status.NEW:
-        raise DomainError(f"This suggestion was {locked.status} already.")
+        already = {"status": str(locked.get_status_display()).lower()}
+        raise DomainError(gettext("This suggestion was %(status)s already.") % already)
     locked.status = Suggestion.Status.REJECTED
     locked.save(update_fields=["status"])
     audit_record(

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from surveys.errors import DomainError
 from surveys.models import Ballot, Panelist, Rating, Round, Suggestion
@@ -59,7 +60,8 @@ def panelist_withdraw(
     locked = Panelist.objects.select_for_update(of=("self",)).select_related("study").get(pk=panelist.pk)
     if locked.status in (Panelist.Status.WITHDRAWN, Panelist.Status.REVOKED):
         if not delete_answers:
-            raise DomainError(f"{locked.pseudonym} is already {locked.get_status_display().lower()}.")
+            already = {"p": locked.pseudonym, "status": str(locked.get_status_display()).lower()}
+            raise DomainError(gettext("%(p)s is already %(status)s.") % already)
     else:
         locked.status = Panelist.Status.WITHDRAWN
         locked.withdrawn_at = timezone.now()
