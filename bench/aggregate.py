@@ -255,8 +255,8 @@ def run_one(args: argparse.Namespace) -> dict:
         "pandas_baseline_s": _median_time(baseline, micro_repeat),
         "pandas_baseline_with_groups_s": _median_time(baseline_with_groups, micro_repeat),
         "end_to_end_s": _median_time(end_to_end, args.repeat),
-        "naive_item_loop_s": _median_time(lambda: _naive_item_loop(round_), 1),
-        "per_cell_query_loop_s": _median_time(lambda: _naive_loop(round_), 1),
+        "naive_item_loop_s": 0.0 if args.skip_loops else _median_time(lambda: _naive_item_loop(round_), 1),
+        "per_cell_query_loop_s": 0.0 if args.skip_loops else _median_time(lambda: _naive_loop(round_), 1),
     }
     tracemalloc.start()
     end_to_end()
@@ -373,6 +373,7 @@ def main() -> None:
     parser.add_argument(
         "--rule", default="cos", choices=["cos", "percent", "iqr", "rand_ucla"], help="the study's consensus preset"
     )
+    parser.add_argument("--skip-loops", action="store_true", help="leave out the naive loops (0 in the output)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--stability-size", action="store_true", help="measure stability() on 2 × 4M ratings only")
     parser.add_argument("--stability-child", action="store_true", help=argparse.SUPPRESS)
@@ -413,6 +414,7 @@ def main() -> None:
                 str(args.repeat),
                 "--rule",
                 args.rule,
+                *(["--skip-loops"] if args.skip_loops else []),
             ]
             done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False, cwd=ROOT)
             if done.returncode != 0:
