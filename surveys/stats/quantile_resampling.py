@@ -20,7 +20,8 @@ them (common random numbers). Each row's resamples are still iid bootstrap resam
 so every per-row figure (a share of resamples) has exactly its bootstrap distribution; only the
 errors of different rows are correlated, which no per-row figure reads. It makes the draws cost
 B·(L + 1) gammas per distinct ``n`` instead of per row, and a row's figures independent of which
-other rows are present.
+other rows are present. ``F(c)`` is the float ``count / n``, as :func:`~surveys.stats.counts.share_in`
+divides, so "exact" is up to that one rounding (about 1e-16 of probability per point).
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def quantile_verdict_shares(
 ) -> np.ndarray:
     """Per row of ``counts``, the share of ``size`` resamples whose verdict code (``verdicts`` of their
     statistics columns) equals ``observed``. A resample's verdict depends only on ``n`` and its drawn
-    order statistics, so it is computed once per distinct tuple of them (``np.unique``) and read back
+    order statistics, so it is computed once per distinct tuple of them (:func:`_distinct_tuples`) and read back
     for every resample that has it: the same verdicts as computing each resample, at a fraction of
     the cost (resamples of one row concentrate on a few tuples)."""
     counts = np.asarray(counts, dtype=np.int64)
