@@ -16,6 +16,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from surveys.answer_rules import item_is_answered
+from surveys.expert_language import language_for
 from surveys.models import Ballot, Item, Panelist, Rating, Round, RoundItem, Section, Study, Suggestion
 from surveys.models.panel import UNUSABLE, hash_token
 
@@ -118,6 +119,7 @@ class QuestionnaireData:
     open_answers: dict[int, str]  # round item id -> the expert's answer
     feedback: PanelFeedback
     reason_bands: dict[tuple[int, int], tuple[float, float]]  # previous [q1, q3] that asks for a reason
+    language: str = ""  # the expert's: the content is shown in it where translated (content_language)
 
 
 def _round_items(round_: Round) -> list[RoundItem]:
@@ -141,10 +143,12 @@ def open_answers(round_: Round, panelist: Panelist, by_item: Mapping[int, int] |
     return {by_item[item_id]: text for item_id, text in answers if item_id in by_item}
 
 
-def questionnaire_data(ballot: Ballot) -> QuestionnaireData:
+def questionnaire_data(ballot: Ballot, language: str | None = None) -> QuestionnaireData:
+    """``language``: the one the page is in (default: the expert's, ``expert_language.language_for``)."""
     round_ = ballot.round
     panelist = ballot.panelist
-    feedback = panel_feedback(round_, panelist)
+    language = language or language_for(panelist)
+    feedback = panel_feedback(round_, panelist, language)
     # The previous round's IQRs the expert was shown (live feedback or not), from the round row.
     is_off = round_.study.outside_iqr_reason == Study.OutsideIqrReason.OFF
     bands = {} if is_off else previous_iqr(round_)
@@ -157,6 +161,7 @@ def questionnaire_data(ballot: Ballot) -> QuestionnaireData:
         open_answers=open_answers(round_, panelist, {ri.item_id: ri.pk for ri in items}),
         feedback=feedback,
         reason_bands=bands,
+        language=language,
     )
 
 

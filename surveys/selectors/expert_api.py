@@ -13,6 +13,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from surveys.content_language import Localized, localized
+from surveys.expert_language import language_for
 from surveys.models import Ballot, Panelist, Rating, Round, RoundItem
 from surveys.stats import is_shown
 
@@ -31,6 +33,11 @@ class BallotView:
     open_answers: dict[int, str]
     answered: int
     total: int
+    language: str = ""  # the expert's: item texts are given in it where translated
+
+    def text_of(self, round_item: RoundItem) -> Localized:
+        """The item's text in the expert's language, or the default language's (``is_fallback``)."""
+        return localized(round_item.item, "text", self.language, self.round.study.default_language)
 
     @property
     def status(self) -> str:
@@ -67,7 +74,7 @@ def round_items(round_: Round) -> list[RoundItem]:
     return list(rows)
 
 
-def ballot_view(panelist: Panelist, round_: Round) -> BallotView:
+def ballot_view(panelist: Panelist, round_: Round, language: str | None = None) -> BallotView:
     items = round_items(round_)
     ballot = ballot_in_round(panelist, round_)
     ratings = list(ballot.ratings.select_related("dimension")) if ballot is not None else []
@@ -81,6 +88,7 @@ def ballot_view(panelist: Panelist, round_: Round) -> BallotView:
         open_answers=answers,
         answered=answered,
         total=total,
+        language=language or language_for(panelist),
     )
 
 
@@ -112,8 +120,9 @@ def _cell(code: str, feedback: Feedback, min_group_size: int) -> dict[str, Any]:
     }
 
 
-def feedback_view(panelist: Panelist, round_: Round) -> FeedbackView:
-    feedback = panel_feedback(round_, panelist)
+def feedback_view(panelist: Panelist, round_: Round, language: str = "") -> FeedbackView:
+    """``language``: the reader's (default: the panelist's); others' rationales in it come first."""
+    feedback = panel_feedback(round_, panelist, language)
     codes = dict(RoundItem.objects.filter(round=round_).values_list("pk", "item__code"))
     cells = sorted(
         feedback.cells.items(), key=lambda pair: (codes.get(pair[0][0], ""), pair[1].statistic.dimension.order)
@@ -125,6 +134,12 @@ def feedback_view(panelist: Panelist, round_: Round) -> FeedbackView:
         hidden_live=feedback.hidden_live,
         cells=[_cell(codes[ri], cell, round_.study.min_group_size) for (ri, _), cell in cells if ri in codes],
         rationales=[
-            {"item": codes[ri], "texts": texts} for ri, texts in sorted(feedback.rationales.items()) if ri in codes
+            {
+                "item": codes[ri],
+                "texts": [r.text for r in texts],
+                "languages": [r.language for r in texts],  # each text's language, "" if not recorded
+            }
+            for ri, texts in sorted(feedback.rationales.items())
+            if ri in codes
         ],
     )

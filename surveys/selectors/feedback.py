@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from surveys.answer_rules import band_side
+from surveys.content_language import base_language
 from surveys.models import Ballot, Dimension, ItemStatistic, ItemThemes, Panelist, Rating, Round, RoundItem
 from surveys.stats import is_shown
 
@@ -56,6 +57,19 @@ class Feedback:
         return [(point, int(counts.get(str(point), 0))) for point in range(d.scale_min, d.scale_max + 1)]
 
 
+@dataclass(frozen=True)
+class Rationale:
+    """Another expert's reason, as written (never machine-translated), with the language it was written
+    in (empty when not recorded). Prints as its text."""
+
+    text: str
+    language: str = ""
+    is_readers_language: bool = False
+
+    def __str__(self) -> str:
+        return self.text
+
+
 @dataclass
 class PanelFeedback:
     """Feedback for a whole round, keyed by this round's round item id."""
@@ -63,7 +77,7 @@ class PanelFeedback:
     round_number: int | None = None
     is_live: bool = False
     cells: dict[tuple[int, int], Feedback] = field(default_factory=dict)  # (round item id, dimension id)
-    rationales: dict[int, list[str]] = field(default_factory=dict)
+    rationales: dict[int, list[Rationale]] = field(default_factory=dict)  # the reader's language first
     hidden_live: bool = False  # live mode, but too few answers so far
     # The argument themes of the other side's reasons (SideTheme), by this round's round item id: only
     # on items with a shown cell, and only themes with at least min_group_size reasons from that side.
@@ -138,25 +152,34 @@ def _own_previous(earlier: Round, panelist: Panelist, ids: dict[int, int]) -> di
     return {(pk, dim): value for pk, src in ids.items() for dim, value in by_source.get(src, {}).items()}
 
 
-def _others_rationales(source: Round, panelist: Panelist) -> dict[int, list[str]]:
-    """Submitted rationales of everyone but ``panelist``: text only, sorted, so order tells nothing of who."""
+def _others_rationales(source: Round, panelist: Panelist, language: str) -> dict[int, list[Rationale]]:
+    """Submitted rationales of everyone but ``panelist``: text and language only. Those in the reader's
+    ``language`` come first, then the others by language; each group sorted by text, so order tells
+    nothing of who."""
     rows = (
         Rating.objects.filter(ballot__round=source, ballot__status=Ballot.Status.SUBMITTED)
         .exclude(ballot__panelist=panelist)
         .exclude(rationale="")
-        .values_list("round_item_id", "ballot_id", "rationale")
+        .values_list("round_item_id", "ballot_id", "rationale", "language")
     )
-    seen: dict[int, set[tuple[int, str]]] = {}
-    for round_item_id, ballot_id, text in rows:
+    seen: dict[int, set[tuple[int, str, str]]] = {}
+    for round_item_id, ballot_id, text, written_in in rows:
         if text.strip():
-            seen.setdefault(round_item_id, set()).add((ballot_id, text.strip()))
-    return {ri: sorted((t for _, t in pairs), key=str.casefold) for ri, pairs in seen.items()}
+            seen.setdefault(round_item_id, set()).add((ballot_id, text.strip(), written_in))
+    reader = base_language(language) if language else ""
+
+    def ordered(entries: set[tuple[int, str, str]]) -> list[Rationale]:
+        found = [Rationale(t, code, bool(reader) and base_language(code) == reader) for _, t, code in entries]
+        return sorted(found, key=lambda r: (not r.is_readers_language, r.language, r.text.casefold()))
+
+    return {ri: ordered(entries) for ri, entries in seen.items()}
 
 
-def panel_feedback(round_: Round, panelist: Panelist) -> PanelFeedback:
+def panel_feedback(round_: Round, panelist: Panelist, language: str = "") -> PanelFeedback:
     """Controlled feedback for ``round_``: the previous round's whole-panel statistics of each item's
     lineage (from round 2 on), or in live mode the round's own running statistics. Either way a
-    statistic with fewer than ``min_group_size`` valid ratings is withheld. Fixed query count."""
+    statistic with fewer than ``min_group_size`` valid ratings is withheld. Fixed query count.
+    ``language``: the reader's; others' rationales in it are listed first (default: the panelist's)."""
     earlier = previous_round(round_)
     live = round_.is_live_feedback and round_.status == Round.Status.OPEN
     source = round_ if live else earlier
@@ -186,7 +209,8 @@ def panel_feedback(round_: Round, panelist: Panelist) -> PanelFeedback:
                 shown_items.add(pk)
                 if pk not in result.themes and stat.dimension.is_consensus_dimension:  # the first such dimension
                     result.themes[pk] = _other_side_themes(stat, own.get(cell), minimum)
-    rationales = _others_rationales(source, panelist) if shown_items else {}
+    reader = language or panelist.language or round_.study.default_language
+    rationales = _others_rationales(source, panelist, reader) if shown_items else {}
     result.rationales = {
         pk: rationales[src] for pk, src in source_ids.items() if pk in shown_items and src in rationales
     }

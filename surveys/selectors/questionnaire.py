@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 
 from surveys.answer_fields import CANT_ANSWER, field_name, open_field_name, rationale_field_name
 from surveys.answer_rules import is_outside_band, item_is_answered
+from surveys.content_language import Localized, localized, localized_scale_label
 from surveys.models import Ballot, Dimension, Item, Rating, Round, RoundItem, Section
 
 from .expert import QuestionnaireData
-from .feedback import Feedback, SideTheme
+from .feedback import Feedback, Rationale, SideTheme
 
 
 @dataclass
@@ -26,6 +27,7 @@ class ChoiceView:
     is_in_band: bool = False  # inside the panel's interquartile range
     is_median: bool = False
     is_outside: bool = False  # choosing it asks for a reason (outside the band that asks one)
+    is_label_fallback: bool = False  # the label is the default language's: no translation yet
 
 
 @dataclass
@@ -40,6 +42,8 @@ class CellView:
     feedback: Feedback | None
     band: tuple[float, float] | None  # the previous [q1, q3] that asks for a reason
     error: str = ""
+    label: Localized | None = None  # the dimension's label in the expert's language (or the fallback)
+    prompt: Localized | None = None  # its question, else its label, in the expert's language
 
     @property
     def is_outside(self) -> bool:
@@ -61,8 +65,9 @@ class ItemView:
     open_name: str
     open_text: str
     open_error: str
-    others: list[str]  # the other experts' rationales, anonymised
+    others: list[Rationale]  # the other experts' rationales, anonymised; the reader's language first
     other_themes: list[SideTheme] = field(default_factory=list)  # the themes of the other side's reasons
+    text: Localized | None = None  # the item's text in the expert's language (``is_fallback`` if not translated)
 
     @property
     def is_answered(self) -> bool:
@@ -96,6 +101,7 @@ class ItemView:
 class SectionView:
     section: Section
     items: list[ItemView]
+    title: Localized | None = None  # the section's title in the expert's language
 
     @property
     def answered(self) -> int:
@@ -170,16 +176,19 @@ def _cell(
     stat = feedback.statistic if feedback is not None and feedback.is_shown else None
     shown = (stat.q1, stat.q3) if stat is not None and stat.q1 is not None and stat.q3 is not None else None
     band = data.reason_bands.get((round_item.pk, dimension.pk))
+    language, default = data.language, data.round.study.default_language
+    labels = {point: localized_scale_label(dimension, point, language, default) for point in dimension.points}
     choices = [
         ChoiceView(
             value=str(point),
             text=str(point),
-            label=dimension.label_for(point),
+            label=labels[point].text,
             input_id=f"{name}-{point}",
             is_checked=value == str(point),
             is_in_band=shown is not None and not is_outside_band(point, shown),
             is_median=stat is not None and stat.median == point,
             is_outside=is_outside_band(point, band),
+            is_label_fallback=labels[point].is_fallback,
         )
         for point in dimension.points
     ]
@@ -193,6 +202,8 @@ def _cell(
         feedback=feedback,
         band=band,
         error=errors.get(name, ""),
+        label=localized(dimension, "label", language, default),
+        prompt=localized(dimension, "question" if dimension.question else "label", language, default),
     )
 
 
@@ -201,11 +212,13 @@ def questionnaire_view(
 ) -> QuestionnaireView:
     """The page's view: stored answers, or the refused post's values so nothing typed is lost."""
     errors = dict(errors or {})
+    default = data.round.study.default_language
     sections: list[SectionView] = []
     for round_item in data.round_items:
         item = round_item.item
         if not sections or sections[-1].section.pk != item.section_id:
-            sections.append(SectionView(section=item.section, items=[]))
+            title = localized(item.section, "title", data.language, default)
+            sections.append(SectionView(section=item.section, items=[], title=title))
         cells = [_cell(round_item, d, data, posted, errors) for d in item.dimensions.all()]
         rationale_name = rationale_field_name(round_item.pk)
         # The item's one rationale: on its first rated dimension (see surveys/services/ballots.py).
@@ -229,6 +242,7 @@ def questionnaire_view(
                 open_error=errors.get(open_name, ""),
                 others=data.feedback.rationales.get(round_item.pk, []),
                 other_themes=data.feedback.themes.get(round_item.pk, []),
+                text=localized(item, "text", data.language, default),
             )
         )
     return QuestionnaireView(data=data, sections=sections, errors=errors)

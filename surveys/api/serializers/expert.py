@@ -121,8 +121,26 @@ class BallotItemSerializer(serializers.Serializer):
     code = serializers.CharField(source="item.code")
     kind = serializers.CharField(source="item.kind")
     section = serializers.CharField(source="item.section.key")
-    text = serializers.CharField(source="item.text")
+    text = serializers.SerializerMethodField(help_text="In the expert's language where translated.")
+    text_language = serializers.SerializerMethodField(help_text="The language ``text`` is in.")
+    is_fallback = serializers.SerializerMethodField(help_text="True: not translated, shown in the default language.")
     dimensions = serializers.SerializerMethodField()
+
+    def _text(self, round_item: Any) -> Any:
+        view = self.root.instance  # the BallotView this item list belongs to
+        return view.text_of(round_item) if isinstance(view, BallotView) else None
+
+    def get_text(self, round_item: Any) -> str:
+        found = self._text(round_item)
+        return round_item.item.text if found is None else found.text
+
+    def get_text_language(self, round_item: Any) -> str:
+        found = self._text(round_item)
+        return round_item.item.study.default_language if found is None else found.language
+
+    def get_is_fallback(self, round_item: Any) -> bool:
+        found = self._text(round_item)
+        return False if found is None else found.is_fallback
 
     def get_dimensions(self, round_item: Any) -> list[str]:
         return [d.key for d in round_item.item.dimensions.all()]
@@ -181,7 +199,12 @@ class FeedbackCellSerializer(serializers.Serializer):
 
 class RationaleTextsSerializer(serializers.Serializer):
     item = serializers.CharField()
-    texts = serializers.ListField(child=serializers.CharField(), help_text="Others' reasons, without names.")
+    texts = serializers.ListField(
+        child=serializers.CharField(), help_text="Others' reasons, without names; those in your language first."
+    )
+    languages = serializers.ListField(
+        child=serializers.CharField(allow_blank=True), help_text="The language each text was written in."
+    )
 
 
 class FeedbackSerializer(serializers.Serializer):
