@@ -31,9 +31,9 @@ def test_build_pdf_returns_at_once_shows_it_building_then_links_it(
     release = threading.Event()
     real_file = reports.report_file
 
-    def slow_file(study_, format_):  # type: ignore[no-untyped-def]
+    def slow_file(study_, format_, *args, **kwargs):  # type: ignore[no-untyped-def]
         assert release.wait(30), "the test never released the build"
-        return real_file(study_, format_)
+        return real_file(study_, format_, *args, **kwargs)
 
     monkeypatch.setattr(reports, "report_file", slow_file)
     client = Client()
@@ -43,7 +43,7 @@ def test_build_pdf_returns_at_once_shows_it_building_then_links_it(
     assert response.status_code == 302
     assert time.perf_counter() - started < 5  # the build waits for `release`: the request did not
     page = client.get(reverse("reports:page", args=[study.slug])).content.decode()
-    assert re.search(r"building: (queued|running)…", page)  # the thread may have claimed it already
+    assert re.search(r"building: (queued|gathering the data \(0 %\))…", page)  # the thread may have claimed it
     assert 'data-pending="1"' in page and "report.js" in page
     assert client.get(reverse("reports:jobs", args=[study.slug])).json()["pending"] is True
 
@@ -51,7 +51,7 @@ def test_build_pdf_returns_at_once_shows_it_building_then_links_it(
     for thread in _build_threads():
         thread.join(timeout=60)
     job = ReportJob.objects.get(study=study, format="pdf")
-    assert (job.status, job.error) == (ReportJob.Status.DONE, "")
+    assert (job.status, job.error, job.stage, job.progress) == (ReportJob.Status.DONE, "", "done", 100)
     status = client.get(reverse("reports:jobs", args=[study.slug])).json()
     assert status["pending"] is False
     assert status["jobs"]["pdf"]["url"] == reverse("reports:download", args=[study.slug, job.pk])

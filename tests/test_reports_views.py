@@ -149,7 +149,7 @@ def test_a_new_aggregation_makes_the_next_request_build_afresh(two_rounds: TwoRo
 
 
 def test_a_failed_build_records_its_error(two_rounds: TwoRounds, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(study, format):  # type: ignore[no-untyped-def]
+    def broken(study, format, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("the renderer broke")
 
     monkeypatch.setattr("surveys.services.reports.report_file", broken)

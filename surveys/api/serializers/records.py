@@ -14,7 +14,18 @@ class ReportJobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReportJob
-        fields = ["id", "format", "status", "error", "created_at", "started_at", "finished_at", "download"]
+        fields = [
+            "id",
+            "format",
+            "status",
+            "progress",
+            "stage",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "download",
+        ]
         read_only_fields = fields
 
     def get_download(self, job: ReportJob) -> str | None:
