@@ -64,7 +64,7 @@ def test_a_pdf_build_records_increasing_progress_ending_at_100_with_the_file(
     stages = [stage for stage, _, _ in seen]
     assert stages == ["charts", "layout", "layout", "writing"]  # data read, charts drawn, HTML, laid out
     percents = [progress for _, progress, _ in seen]
-    assert percents == sorted(percents) and len(set(percents)) == len(percents) and 0 < percents[0]
+    assert percents == sorted(percents) and len(set(percents)) == len(percents) and percents[0] > 0
     assert all(status == ReportJob.Status.RUNNING for _, _, status in seen)
     assert (done.stage, done.progress) == (ReportJob.Stage.DONE, 100)
     assert done.file and done.file.read(5) == b"%PDF-"
@@ -78,7 +78,9 @@ def test_progress_writes_are_throttled_within_a_stage(two_rounds: TwoRounds, mon
     assert [stage for stage, _, _ in seen] == ["charts", "layout", "writing"]  # the HTML step waits
 
 
-def test_a_plain_format_goes_from_data_to_writing_to_done(two_rounds: TwoRounds, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_plain_format_goes_from_data_to_writing_to_done(
+    two_rounds: TwoRounds, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen = _recorded(monkeypatch)
     job = report_request(study=two_rounds.study, format="xlsx")
     done = report_job_run(job_id=job.pk)
