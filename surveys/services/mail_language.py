@@ -10,8 +10,8 @@ their own, else the study's default). The wording comes from one of two places:
 
 An email never mixes languages: subject and body come from the same language, and that language, the
 email's, is the one its deadline and greeting are rendered in (``translation.override``), so an English
-fallback wording carries an English date, and a Russian one ``16 декабря 2026, 18:00 MSK (Europe/Moscow)``.
-The zone is always named, as :func:`surveys.deadlines.moment_format` names it.
+fallback wording carries an English date, and a Russian one ``16 декабря 2026 г., 18:00 MSK (Europe/Moscow)``
+(:func:`surveys.deadlines.moment_format`, which always names the zone).
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.utils import dateformat, translation
-from django.utils.translation import gettext, gettext_lazy, pgettext
+from django.utils import translation
+from django.utils.translation import gettext, gettext_lazy
 
 from surveys.content_language import base_language, localized
-from surveys.deadlines import moment_format, zone_info
+from surveys.deadlines import moment_format
 from surveys.models import MessageTemplate, Study
 from surveys.models.messages import DEFAULT_MESSAGES
 
@@ -98,15 +98,7 @@ def wordings_of(template: MessageTemplate) -> dict[str, tuple[str, str]]:
 
 
 def deadline_text(moment: datetime | None, zone: str | None) -> str:
-    """A deadline in the active language, with the study's zone named: ``16 Dec 2026, 18:00 CET
-    (Europe/Paris)`` in English (the form every page and command shows), ``16 декабря 2026, 18:00 CET
-    (Europe/Paris)`` in Russian; ``""`` for no time."""
-    if moment is None:
-        return ""
-    local = moment.astimezone(zone_info(zone))
-    english = moment_format(moment, zone)
-    zone_named = english[len(f"{local.day} {local:%b %Y, %H:%M} ") :]  # the abbreviation and the zone's name
-    # Translators: a Django date format (https://docs.djangoproject.com/en/stable/ref/templates/builtins/#date)
-    # for a deadline in an email, followed by the time zone; Russian uses "j E Y, H:i" (16 декабря 2026, 18:00).
-    shown = dateformat.format(local, pgettext("email deadline format", "j M Y, H:i"))
-    return f"{shown} {zone_named}"
+    """A deadline in the active language with the study's zone named (``16 Dec 2026, 18:00 CET
+    (Europe/Paris)``, in Russian ``16 декабря 2026 г., 18:00 CET (Europe/Paris)``), as every page shows it;
+    ``""`` for no time. The email renders it inside ``translation.override`` of its own language."""
+    return moment_format(moment, zone)

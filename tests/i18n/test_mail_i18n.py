@@ -65,7 +65,7 @@ def test_a_russian_panelists_invitation_is_in_russian_with_a_localised_deadline(
     message = _sent_to(panel["ru"])
     assert message.subject == "Приглашение: Небольшое исследование, тур 1"
     assert "Приглашаем вас принять участие в туре 1 экспертной панели «Небольшое исследование»" in message.body
-    assert "Тур завершается 16 декабря 2030, 18:00 MSK (Europe/Moscow)." in message.body
+    assert "Тур завершается 16 декабря 2030 г., 18:00 MSK (Europe/Moscow)." in message.body
     assert "/e/" in message.body  # the personal link is there
     assert not _latin_words(message.subject + message.body)  # no English left, only the link and the zone
 
@@ -84,7 +84,7 @@ def test_a_russian_panelists_reminder_is_in_russian(open_round, panel) -> None: 
     message = _sent_to(panel["ru"])
     assert message.subject == "Напоминание: тур 1 исследования «Небольшое исследование»"
     assert "Напоминаем, что тур 1 исследования «Небольшое исследование» открыт" in message.body
-    assert "16 декабря 2030, 18:00 MSK (Europe/Moscow)" in message.body
+    assert "16 декабря 2030 г., 18:00 MSK (Europe/Moscow)" in message.body
     assert not _latin_words(message.subject + message.body)
     assert _sent_to(panel["en"]).subject == "Reminder: round 1 of A small study"
 
@@ -94,7 +94,7 @@ def test_a_russian_panelists_thank_you_is_in_russian(open_round, panel) -> None:
     thank_you_send(ballot=panel["ru"].ballots.get(round=open_round))
     message = _sent_to(panel["ru"])
     assert message.subject.startswith("Благодарим за участие: тур 1")
-    assert "Вы можете изменить их до 16 декабря 2030, 18:00 MSK (Europe/Moscow)." in message.body
+    assert "Вы можете изменить их до 16 декабря 2030 г., 18:00 MSK (Europe/Moscow)." in message.body
 
 
 def test_a_panelist_without_a_language_reads_the_studys_default(study, open_round, panel) -> None:  # type: ignore[no-untyped-def]
@@ -120,7 +120,7 @@ def test_the_studys_own_wording_is_sent_in_its_translation(study, open_round, pa
     russian, english = _sent_to(panel["ru"]), _sent_to(panel["en"])
     assert russian.subject == "Тур 1 открыт"
     assert russian.body.startswith("Ответить: http") and russian.body.endswith(
-        "до 16 декабря 2030, 18:00 MSK (Europe/Moscow)"
+        "до 16 декабря 2030 г., 18:00 MSK (Europe/Moscow)"
     )
     assert english.subject == "Round 1 is open"
     assert english.body.endswith("until 16 Dec 2030, 18:00 MSK (Europe/Moscow)")
