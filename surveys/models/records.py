@@ -138,6 +138,15 @@ class ReportJob(models.Model):
         return self.status in (ReportJobStatus.QUEUED, ReportJobStatus.RUNNING)
 
     @property
+    def is_queued(self) -> bool:
+        return self.status == ReportJobStatus.QUEUED
+
+    @property
+    def failed_mid_build(self) -> bool:
+        """Failed after it started building: its stage says what it was doing."""
+        return self.stage not in (ReportJobStage.WAITING, ReportJobStage.DONE)
+
+    @property
     def is_done(self) -> bool:
         return self.status == ReportJobStatus.DONE
 

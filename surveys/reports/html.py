@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from surveys.lineage import Lineage
+from surveys.models import Round
 
 from .chart_set import CONVERGENCE, QUADRANT, ChartSpec, chart_specs, trajectory_name
 from .data import ReportData
@@ -217,7 +218,11 @@ def report_context(data: ReportData, *, chart_src: ChartSource | None = None) ->
         "study": data.study,
         "intro": intro_context(data, threshold),
         "reported_rounds": data.reported_rounds,
-        "unreported_rounds": [r for r in data.rounds if not r.is_reported],
+        "unreported_rounds": [
+            {"number": r.number, "is_open": r.status == Round.Status.OPEN, "is_closed": r.status == Round.Status.CLOSED}
+            for r in data.rounds
+            if not r.is_reported
+        ],
         "generated_at": fmt_time(data.generated_at),
         "headline": headline_context(data),
         "content": _content(data),

@@ -95,6 +95,7 @@ MATRIX: dict[str, Row] = {
     "GET api:panelist-list": Row(200),
     "POST api:panelist-list": Row(201, {"email": "carol@example.org", "name": "Carol"}),
     "GET api:panelist-detail": Row(200),
+    "PATCH api:panelist-detail": Row(200, {"name": "Alice B."}),
     "DELETE api:panelist-detail": Row(409),  # has answered
     "POST api:panelist-revoke": Row(200),
     "POST api:panelist-link": Row(200),

@@ -100,7 +100,16 @@ VISIBLE_ATTRIBUTES = {"aria-label", "aria-description", "aria-placeholder", "pla
 MARK = "\x00"  # stands for a variable, a tag or translated text: no letters
 
 
+# Whole text nodes that are the same in every language: statistical symbols in table headers, and
+# published references, which stay as published.
+SYMBOLS = {"n", "p", "APMO", "ΔCV"}
+REFERENCES = ("(Jünger S, Payne SA, Brine J, Radbruch L, Brearley SG. Guidance on Conducting and REporting",)
+
+
 def _has_letters(text: str) -> bool:
+    bare = " ".join(text.replace(MARK, " ").split())
+    if bare in SYMBOLS or bare.lstrip(" ").startswith(REFERENCES):
+        return False
     for phrase in ALLOWED:
         text = text.replace(phrase, " ")
     return any(ch.isalpha() for ch in text)
@@ -154,7 +163,10 @@ def untranslated_template_text(source: str) -> list[str]:
             kept.append(token.contents)
         elif token.token_type != TokenType.COMMENT:
             kept.append(MARK)
+    # A tag or variable inside an HTML tag (<tr{% if x %} class="a"{% endif %}>) is markup, not text:
+    # there the mark becomes a space, so the HTML parser still reads the tag as a tag.
+    html = re.sub(r"<[^<>]*>", lambda m: m.group(0).replace(MARK, " "), "".join(kept))
     parser = _VisibleText()
-    parser.feed("".join(kept))
+    parser.feed(html)
     parser.close()
     return parser.found

@@ -191,4 +191,6 @@ def test_the_batch_summary_uses_russian_plurals(count: int, expected: str) -> No
         described = outcome.describe()
     assert described.startswith(expected + ", ")
     assert "2 письма не отправлены (P-01, P-02)" in described
-    assert outcome.describe().startswith(f"{count} sent, {count} already sent, 2 failed (P-01, P-02)")
+    with translation.override("en"):
+        english = outcome.describe()
+    assert english.startswith(f"{count} sent, {count} already sent, 2 failed (P-01, P-02)")

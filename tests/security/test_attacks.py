@@ -122,6 +122,7 @@ def test_every_post_to_our_pages_without_the_csrf_token_is_refused() -> None:
         "state": "0" * 16,
         "name": "headline",
         "layout": "wide",
+        "language": "en",
     }
     staff = get_user_model().objects.create_user("staff", password="x", is_staff=True, is_superuser=True)
     client = Client(enforce_csrf_checks=True, REMOTE_ADDR=fresh_address())
